@@ -1,0 +1,73 @@
+///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
+//JAVA 21+
+//SOURCES lib/*.java
+
+import lib.Cli;
+import lib.CliError;
+import lib.Runtimes;
+import lib.StepCommand;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "deploy.java", subcommands = HelpCommand.class,
+        description = {"Deploys and manages the model servers on the configured runtime (local, docker or kubernetes).",
+                "With no sub-command it runs them. Servers are numbered from 0: server i is <app_name>-i."})
+public class deploy extends StepCommand {
+
+    @Override
+    public Integer call() {
+        return run();
+    }
+
+    @Command(name = "run", description = "Starts num_servers servers and waits until they are ready.")
+    int run() {
+        runtime().deployRun();
+        return 0;
+    }
+
+    @Command(name = "status", description = "Shows the servers, or only server N.")
+    int status(@Parameters(paramLabel = "N", arity = "0..1") Integer n) {
+        Integer index = Runtimes.checkServer(config(), n);
+        runtime().deployStatus(index);
+        return 0;
+    }
+
+    @Command(name = "logs", description = "Follows the logs of all servers (prefixed), or of server N.")
+    int logs(@Parameters(paramLabel = "N", arity = "0..1") Integer n,
+             @Option(names = "--no-follow", description = "Print what is there and exit") boolean noFollow) {
+        Integer index = Runtimes.checkServer(config(), n);
+        runtime().deployLogs(index, !noFollow);
+        return 0;
+    }
+
+    @Command(name = "exec", description = "Opens a shell where server N runs.")
+    int exec(@Parameters(paramLabel = "N") int n) {
+        Integer index = Runtimes.checkServer(config(), n);
+        runtime().deployExec(index);
+        return 0;
+    }
+
+    @Command(name = "stop", description = "Stops and removes the servers.")
+    int stop() {
+        runtime().deployStop();
+        return 0;
+    }
+
+    @Command(name = "manifests", description = "kubernetes: writes the server manifests into app_dir without applying them.")
+    int manifests() {
+        config();
+        throw CliError.unsupported("manifests arrive with issue #7 (Kubernetes)");
+    }
+
+    @Command(name = "prepull", description = "kubernetes: a DaemonSet that pulls the model image onto every node: start, status or stop.")
+    int prepull(@Parameters(paramLabel = "ACTION", description = "start, status or stop") String action) {
+        config();
+        throw CliError.unsupported("prepull arrives with issue #7 (Kubernetes)");
+    }
+
+    public static void main(String... args) {
+        System.exit(Cli.run(new deploy(), args));
+    }
+}

@@ -1,0 +1,42 @@
+package lib;
+
+//DEPS info.picocli:picocli:4.7.7
+
+import picocli.CommandLine;
+
+/**
+ * Runs a script's picocli command with the project's conventions: errors as one line, exit codes
+ * 0 (done), 1 (the step failed), 2 (bad input), 3 (not available for this runtime or processor).
+ */
+public final class Cli {
+    private Cli() {
+    }
+
+    public static int run(Object command, String... args) {
+        CommandLine cl = new CommandLine(command);
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            if (ex instanceof CliError e) {
+                Console.error(e.getMessage());
+                if (e.getCause() != null && debug()) {
+                    e.getCause().printStackTrace();
+                }
+                return e.exitCode();
+            }
+            Console.error(ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage())
+                    + (debug() ? "" : " (set JDO_DEBUG=1 for the stack trace)"));
+            if (debug()) {
+                ex.printStackTrace();
+            }
+            return CliError.FAILED;
+        });
+        cl.setParameterExceptionHandler((ex, argv) -> {
+            Console.error(ex.getMessage() + " (see: " + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
+            return CliError.BAD_INPUT;
+        });
+        return cl.execute(args);
+    }
+
+    private static boolean debug() {
+        return System.getenv("JDO_DEBUG") != null;
+    }
+}

@@ -1,0 +1,96 @@
+package lib;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one place that writes to the terminal, so every command looks the same: what it is doing,
+ * the commands it runs when verbose, warnings, errors, progress and tables.
+ */
+public final class Console {
+    private static PrintStream out = System.out;
+    private static PrintStream err = System.err;
+
+    private Console() {
+    }
+
+    /** What the command is doing now. */
+    public static void step(String format, Object... args) {
+        out.println(String.format(format, args));
+        out.flush();
+    }
+
+    public static void info(String format, Object... args) {
+        out.println("   " + String.format(format, args));
+        out.flush();
+    }
+
+    public static void warn(String format, Object... args) {
+        err.println("[WARN] " + String.format(format, args));
+        err.flush();
+    }
+
+    public static void error(String message) {
+        err.println("error: " + message);
+        err.flush();
+    }
+
+    /** The equivalent command line, printed before it runs when verbose=true (like the original). */
+    public static void command(List<String> argv) {
+        out.println("+ " + Shell.quote(argv));
+        out.flush();
+    }
+
+    /** A progress line that rewrites itself on a terminal and prints plainly in logs. */
+    public static void progress(String format, Object... args) {
+        String line = String.format(format, args);
+        if (System.console() != null) {
+            out.print("\r   " + line + "\u001b[K");
+        } else {
+            out.println("   " + line);
+        }
+        out.flush();
+    }
+
+    /** Ends a run of {@link #progress} lines. */
+    public static void progressDone() {
+        if (System.console() != null) {
+            out.println();
+        }
+    }
+
+    /** Prints rows as aligned columns; the first row is the header. */
+    public static void table(List<List<String>> rows) {
+        for (String line : formatTable(rows)) {
+            out.println(line);
+        }
+        out.flush();
+    }
+
+    static List<String> formatTable(List<List<String>> rows) {
+        int columns = rows.stream().mapToInt(List::size).max().orElse(0);
+        int[] widths = new int[columns];
+        for (List<String> row : rows) {
+            for (int c = 0; c < row.size(); c++) {
+                widths[c] = Math.max(widths[c], String.valueOf(row.get(c)).length());
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        for (List<String> row : rows) {
+            StringBuilder sb = new StringBuilder();
+            for (int c = 0; c < row.size(); c++) {
+                String cell = String.valueOf(row.get(c));
+                sb.append(c == row.size() - 1 ? cell : String.format("%-" + (widths[c] + 2) + "s", cell));
+            }
+            lines.add(sb.toString().stripTrailing());
+        }
+        return lines;
+    }
+
+    /** Redirects output, for tests. */
+    static void redirect(PrintStream stdout, PrintStream stderr) {
+        out = stdout;
+        err = stderr;
+    }
+}

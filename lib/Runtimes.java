@@ -1,0 +1,35 @@
+package lib;
+
+/** Picks the runtime named by the `runtime` key, and checks server and client indexes. */
+public final class Runtimes {
+    private Runtimes() {
+    }
+
+    public static Runtime of(Config config) {
+        String issue = switch (config.runtime()) {
+            case "local" -> "#5 (local runtime)";
+            case "docker" -> "#6 (containers)";
+            case "kubernetes" -> "#7 (Kubernetes)";
+            default -> throw CliError.badInput("runtime=" + config.runtime() + " is not one of local, docker, kubernetes");
+        };
+        throw CliError.unsupported("runtime=" + config.runtime() + " arrives with issue " + issue);
+    }
+
+    /** Checks a 0-based server index against num_servers; null (all servers) passes. */
+    public static Integer checkServer(Config config, Integer index) {
+        return check(index, config.getInt("num_servers"), "server", "num_servers");
+    }
+
+    /** Checks a 0-based client index against num_test_containers; null (all clients) passes. */
+    public static Integer checkClient(Config config, Integer index) {
+        return check(index, config.getInt("num_test_containers"), "test client", "num_test_containers");
+    }
+
+    private static Integer check(Integer index, int count, String what, String key) {
+        if (index != null && (index < 0 || index >= count)) {
+            throw CliError.badInput(what + " index " + index + " is out of range: " + key + "=" + count
+                    + ", so it must be 0" + (count > 1 ? " to " + (count - 1) : ""));
+        }
+        return index;
+    }
+}

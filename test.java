@@ -1,0 +1,80 @@
+///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
+//JAVA 21+
+//SOURCES lib/*.java
+
+import lib.Cli;
+import lib.CliError;
+import lib.Runtimes;
+import lib.StepCommand;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "test.java", subcommands = HelpCommand.class,
+        description = {"Builds, runs and manages load tests against the deployed model servers.",
+                "Tests: seq (every model of every server in order), rnd (num_requests random requests),",
+                "bmk (benchmark under load), bma (aggregate the results of finished bmk clients).",
+                "Example: ./test.java run bmk && ./test.java run bma"})
+public class test extends StepCommand {
+
+    @Command(name = "build", description = "Builds the test image (local: the client jar).")
+    int build() {
+        config();
+        throw CliError.unsupported("test build arrives with issues #5 (local) and #6 (images)");
+    }
+
+    @Command(name = "push", description = "Pushes the test image to the registry.")
+    int push() {
+        config();
+        throw CliError.unsupported("test push arrives with issue #6 (images)");
+    }
+
+    @Command(name = "pull", description = "Pulls the test image from the registry.")
+    int pull() {
+        config();
+        throw CliError.unsupported("test pull arrives with issue #6 (images)");
+    }
+
+    @Command(name = "run", description = "Runs a test in num_test_containers clients (seq, rnd, bmk), aggregates (bma), or starts idle clients.")
+    int run(@Parameters(paramLabel = "TEST", arity = "0..1", description = "seq, rnd, bmk or bma") String testName) {
+        config();
+        if (testName != null && !java.util.List.of("seq", "rnd", "bmk", "bma").contains(testName)) {
+            throw CliError.badInput("unknown test '" + testName + "': use seq, rnd, bmk or bma");
+        }
+        runtime().testRun(testName);
+        return 0;
+    }
+
+    @Command(name = "status", description = "Shows the test clients, or only client N.")
+    int status(@Parameters(paramLabel = "N", arity = "0..1") Integer n) {
+        Integer index = Runtimes.checkClient(config(), n);
+        runtime().testStatus(index);
+        return 0;
+    }
+
+    @Command(name = "logs", description = "Shows the logs of all test clients (prefixed), or of client N.")
+    int logs(@Parameters(paramLabel = "N", arity = "0..1") Integer n,
+             @Option(names = "--no-follow", description = "Print what is there and exit") boolean noFollow) {
+        Integer index = Runtimes.checkClient(config(), n);
+        runtime().testLogs(index, !noFollow);
+        return 0;
+    }
+
+    @Command(name = "exec", description = "Opens a shell in test client N (default 0).")
+    int exec(@Parameters(paramLabel = "N", arity = "0..1", defaultValue = "0") int n) {
+        Integer index = Runtimes.checkClient(config(), n);
+        runtime().testExec(index);
+        return 0;
+    }
+
+    @Command(name = "stop", description = "Stops and removes the test clients.")
+    int stop() {
+        runtime().testStop();
+        return 0;
+    }
+
+    public static void main(String... args) {
+        System.exit(Cli.run(new test(), args));
+    }
+}
