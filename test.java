@@ -2,6 +2,7 @@
 //JAVA 21+
 //SOURCES lib/*.java
 
+import lib.BenchmarkReport;
 import lib.Cli;
 import lib.CliError;
 import lib.Runtimes;
@@ -42,7 +43,11 @@ public class test extends StepCommand {
         if (testName != null && !java.util.List.of("seq", "rnd", "bmk", "bma").contains(testName)) {
             throw CliError.badInput("unknown test '" + testName + "': use seq, rnd, bmk or bma");
         }
-        runtime().testRun(testName);
+        if ("bma".equals(testName)) {
+            BenchmarkReport.print(config(), runtime().finishedTestOutputs());
+        } else {
+            runtime().testRun(testName);
+        }
         return 0;
     }
 

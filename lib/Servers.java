@@ -1,0 +1,42 @@
+package lib;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What every runtime hands a model server: the original's environment (NUM_MODELS, POSTPROCESS,
+ * QUIET) and this project's additions. A runtime never lets the server read config.properties,
+ * so the same server runs unchanged as a process, a container or a pod.
+ */
+public final class Servers {
+    /** Port the server listens on inside a container or pod (the original's 8080). */
+    public static final int CONTAINER_PORT = 8080;
+    /** Where images hold the traced model folder. */
+    public static final String IMAGE_MODEL_DIR = "/app/model";
+    /** Seconds a server drains in-flight requests after SIGTERM; pods get a little more. */
+    public static final int DRAIN_SECONDS = 20;
+
+    /** Readiness, liveness and the original's health check, as the server serves them. */
+    public static final String READY_PATH = "/health/ready";
+    public static final String LIVE_PATH = "/health/live";
+
+    private Servers() {
+    }
+
+    /** The server's environment; port and model folder depend on where it runs. */
+    public static Map<String, String> env(Config config, int port, String modelDir) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("NUM_MODELS", config.get("num_models"));
+        env.put("POSTPROCESS", config.getBool("postprocess") ? "True" : "False");
+        env.put("QUIET", config.getBool("quiet") ? "True" : "False");
+        env.put("PORT", Integer.toString(port));
+        env.put("MODEL_DIR", modelDir);
+        env.put("PROCESSOR", config.processor());
+        env.put("PREDICTORS_PER_MODEL", config.get("predictors_per_model"));
+        env.put("DRAIN_SECONDS", Integer.toString(DRAIN_SECONDS));
+        if (config.processor().startsWith("inf")) {
+            env.put("NEURON_LIBRARY_PATH", config.get("neuron_library_path"));
+        }
+        return env;
+    }
+}
