@@ -16,7 +16,7 @@ import java.util.List;
  * holding its counts and its latency histogram, so bma can read results from any runtime's logs.
  */
 public final class TestClients {
-    public static final String RESULT_PREFIX = "BMK-RESULT ";
+    public static final String RESULT_PREFIX = BenchmarkResult.PREFIX;
 
     private TestClients() {
     }
