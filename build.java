@@ -3,6 +3,8 @@
 //SOURCES lib/*.java
 
 import lib.Cli;
+import lib.Console;
+import lib.LocalBase;
 import lib.CliError;
 import lib.StepCommand;
 import picocli.CommandLine.Command;
@@ -15,20 +17,33 @@ public class build extends StepCommand {
 
     @Override
     public Integer call() {
-        config();
-        throw CliError.unsupported("build arrives with issues #5 (local) and #6 (images)");
+        if (config().runtime().equals("local")) {
+            LocalBase.prepare(config());
+            return 0;
+        }
+        throw CliError.unsupported("building the base image arrives with issue #6 (images)");
     }
 
     @Command(name = "push", description = "Pushes the base image to the registry (ECR: creates the repository when missing).")
     int push() {
-        config();
+        if (config().runtime().equals("local")) {
+            return noImagesLocally("push");
+        }
         throw CliError.unsupported("build push arrives with issue #6 (images)");
     }
 
     @Command(name = "pull", description = "Pulls the base image from the registry.")
     int pull() {
-        config();
+        if (config().runtime().equals("local")) {
+            return noImagesLocally("pull");
+        }
         throw CliError.unsupported("build pull arrives with issue #6 (images)");
+    }
+
+    /** Images are for the docker and kubernetes runtimes; the local runtime has none to move. */
+    private int noImagesLocally(String what) {
+        Console.step("runtime=local uses no images, so there is nothing to %s; set runtime=docker or kubernetes for images.", what);
+        return 0;
     }
 
     public static void main(String... args) {

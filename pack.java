@@ -2,7 +2,10 @@
 //JAVA 21+
 //SOURCES lib/*.java
 
+import java.nio.file.Path;
 import lib.Cli;
+import lib.Console;
+import lib.Pack;
 import lib.CliError;
 import lib.StepCommand;
 import picocli.CommandLine.Command;
@@ -15,20 +18,35 @@ public class pack extends StepCommand {
 
     @Override
     public Integer call() {
-        config();
-        throw CliError.unsupported("pack arrives with issues #5 (local) and #6 (images)");
+        Console.step("Packing %s with %s ...", names().tracedModelFile(), lib.Artifacts.SERVER_SOURCE);
+        Path dir = Pack.assemble(config());
+        Console.info("packed into %s (model-server.jar, model/, config.properties)", dir);
+        if (config().runtime().equals("local")) {
+            return 0;
+        }
+        throw CliError.unsupported("building the model image arrives with issue #6 (images)");
     }
 
     @Command(name = "push", description = "Pushes the model image to the registry (ECR: creates the repository when missing).")
     int push() {
-        config();
+        if (config().runtime().equals("local")) {
+            return noImagesLocally("push");
+        }
         throw CliError.unsupported("pack push arrives with issue #6 (images)");
     }
 
     @Command(name = "pull", description = "Pulls the model image from the registry.")
     int pull() {
-        config();
+        if (config().runtime().equals("local")) {
+            return noImagesLocally("pull");
+        }
         throw CliError.unsupported("pack pull arrives with issue #6 (images)");
+    }
+
+    /** Images are for the docker and kubernetes runtimes; the local runtime has none to move. */
+    private int noImagesLocally(String what) {
+        Console.step("runtime=local uses no images, so there is nothing to %s; set runtime=docker or kubernetes for images.", what);
+        return 0;
     }
 
     public static void main(String... args) {

@@ -1,5 +1,6 @@
 ///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
 //JAVA 21+
+//JAVAC_OPTIONS --release 21
 //DEPS info.picocli:picocli:4.7.7
 //SOURCES ../lib/BenchmarkResult.java ../lib/CliError.java
 package client;

@@ -6,8 +6,10 @@ public final class Runtimes {
     }
 
     public static Runtime of(Config config) {
+        if (config.runtime().equals("local")) {
+            return new LocalRuntime(config);
+        }
         String issue = switch (config.runtime()) {
-            case "local" -> "#5 (local runtime)";
             case "docker" -> "#6 (containers)";
             case "kubernetes" -> "#7 (Kubernetes)";
             default -> throw CliError.badInput("runtime=" + config.runtime() + " is not one of local, docker, kubernetes");

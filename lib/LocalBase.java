@@ -1,0 +1,38 @@
+package lib;
+
+//DEPS ai.djl:api:0.36.0
+//DEPS ai.djl.pytorch:pytorch-engine:0.36.0
+//DEPS ai.djl.pytorch:pytorch-jni:2.7.1-0.36.0
+//DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
+
+import ai.djl.engine.Engine;
+import ai.djl.util.Utils;
+import java.nio.file.Path;
+
+/**
+ * build with runtime=local: what a base image holds, prepared on this machine instead. The
+ * server and client jars are exported (resolving every dependency, the engine's native library
+ * included) and the native library is unpacked once, so servers start without resolving anything.
+ */
+public final class LocalBase {
+    private LocalBase() {
+    }
+
+    public static void prepare(Config config) {
+        String processor = config.processor();
+        boolean arm = System.getProperty("os.arch").contains("aarch64");
+        if (!processor.equals("cpu") && !(processor.equals("graviton") && arm)) {
+            throw CliError.unsupported("runtime=local runs on this machine's CPU" + (arm ? "" : " (x86_64)")
+                    + ": processor=" + processor + " needs runtime=docker or kubernetes on a machine that has it");
+        }
+        Console.step("Preparing the local base for processor=%s ...", processor);
+        Path server = Artifacts.serverJar(config);
+        Path client = Artifacts.clientJar(config);
+        System.setProperty("ai.djl.offline", "true");
+        Engine engine = Engine.getEngine("PyTorch");
+        Console.info("server jar:     %s", server);
+        Console.info("client jar:     %s", client);
+        Console.info("engine:         %s %s, native library in %s", engine.getEngineName(), engine.getVersion(),
+                Utils.getEngineCacheDir("pytorch"));
+    }
+}

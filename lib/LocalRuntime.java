@@ -1,0 +1,353 @@
+package lib;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * runtime=local: servers and test clients are plain JVM processes on this machine, started from
+ * the pack folder and the client jar, with their pid, port and log under .jdo/local/.
+ */
+public final class LocalRuntime implements Runtime {
+    private static final Duration CLIENT_GRACE = Duration.ofSeconds(5);
+
+    private final Config config;
+    private final Names names;
+    private final Shell shell;
+
+    public LocalRuntime(Config config) {
+        this.config = config;
+        this.names = new Names(config);
+        this.shell = new Shell(config);
+    }
+
+    private Path stateDir(String kind) {
+        return names.stateDir().resolve("local").resolve(kind);
+    }
+
+    private LocalProcess server(int i) {
+        return new LocalProcess(stateDir("servers"), names.server(i));
+    }
+
+    private LocalProcess client(int i) {
+        return new LocalProcess(stateDir("clients"), names.testClient(i));
+    }
+
+    /** Processes recorded in a state folder, whatever num_servers says now (it may have changed). */
+    private List<LocalProcess> recorded(String kind) {
+        Path dir = stateDir(kind);
+        if (!java.nio.file.Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var entries = java.nio.file.Files.list(dir)) {
+            return entries.filter(java.nio.file.Files::isDirectory).map(p -> p.getFileName().toString()).sorted()
+                    .map(n -> new LocalProcess(dir, n)).toList();
+        } catch (IOException e) {
+            throw CliError.failed("cannot read " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private static Path java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java");
+    }
+
+    private URI url(LocalProcess p, String path) {
+        return URI.create("http://127.0.0.1:" + p.fact("port").orElse("0") + path);
+    }
+
+    // ---------------------------------------------------------------- deploy
+
+    @Override
+    public void deployRun() {
+        Path pack = names.packDir();
+        if (!Pack.isPacked(pack)) {
+            throw CliError.badInput("nothing packed in " + pack + ": run ./trace.java and ./pack.java first");
+        }
+        int count = config.getInt("num_servers");
+        Console.step("Starting %d server%s of %s (runtime=local, %s models each) ...", count, count == 1 ? "" : "s",
+                pack.getFileName(), config.get("num_models"));
+        Set<Integer> taken = new java.util.HashSet<>();
+        Map<String, URI> starting = new LinkedHashMap<>();
+        List<LocalProcess> started = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            LocalProcess p = server(i);
+            if (p.alive()) {
+                Console.info("%s is already running on port %s (pid %s)", p.name(), p.fact("port").orElse("?"), p.fact("pid").orElse("?"));
+                taken.add(Integer.parseInt(p.fact("port").orElse("0")));
+                continue;
+            }
+            int port = freePort(config.getInt("service_port") + i, taken);
+            taken.add(port);
+            Map<String, String> env = new LinkedHashMap<>(Servers.env(config, port, pack.resolve(Pack.MODEL_DIR).toString()));
+            env.put("BIND_ADDRESS", "127.0.0.1");
+            List<String> argv = List.of(java().toString(), "-Dai.djl.offline=true", "-jar", pack.resolve(Pack.SERVER_JAR).toString());
+            shell.echo(withEnv(env, argv));
+            p.start(argv, env, Map.of("port", Integer.toString(port)));
+            Console.info("%s: pid %s, port %d, log %s", p.name(), p.fact("pid").orElse("?"), port, p.log());
+            starting.put(p.name(), url(p, Servers.READY_PATH));
+            started.add(p);
+        }
+        if (starting.isEmpty()) {
+            Console.step("All %d servers are already running.", count);
+            return;
+        }
+        Console.step("Waiting for %d server%s to load their models ...", starting.size(), starting.size() == 1 ? "" : "s");
+        Map<String, LocalProcess> byName = new HashMap<>();
+        started.forEach(p -> byName.put(p.name(), p));
+        try {
+            Readiness.await(starting, Duration.ofSeconds(config.getInt("deploy_timeout")), name -> {
+                LocalProcess p = byName.get(name);
+                return p.alive() ? null : "it exited. Last lines of " + p.log() + ":\n" + p.tail(15);
+            });
+        } catch (CliError e) {
+            // nothing is left half-deployed: what this run started goes away again
+            for (LocalProcess p : started) {
+                p.stop(Duration.ofSeconds(Servers.DRAIN_SECONDS));
+                p.clean();
+            }
+            throw e;
+        }
+        Console.step("Ready: %s", String.join(", ", started.stream().map(p -> p.name() + " http://127.0.0.1:" + p.fact("port").orElse("?")).toList()));
+    }
+
+    /** The first port from `from` on that nobody listens on and that is not taken by this run. */
+    static int freePort(int from, Set<Integer> taken) {
+        for (int port = from; port < Math.min(from + 1000, 65536); port++) {
+            if (taken.contains(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException busy) {
+                // try the next one
+            }
+        }
+        throw CliError.failed("no free port from " + from);
+    }
+
+    private static List<String> withEnv(Map<String, String> env, List<String> argv) {
+        List<String> line = new ArrayList<>(List.of("env"));
+        env.forEach((k, v) -> line.add(k + "=" + v));
+        line.addAll(argv);
+        return line;
+    }
+
+    @Override
+    public void deployStatus(Integer server) {
+        List<LocalProcess> servers = server == null ? recorded("servers") : List.of(server(server));
+        if (servers.stream().noneMatch(LocalProcess::exists)) {
+            Console.step(server == null ? "No servers are running (runtime=local)." : server(server).name() + " is not running.");
+            return;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("NAME", "PID", "PORT", "STATE", "MODELS", "UPTIME", "LOG"));
+        for (LocalProcess p : servers) {
+            if (!p.exists()) {
+                continue;
+            }
+            boolean alive = p.alive();
+            String state = !alive ? "exited" : Readiness.isReady(url(p, Servers.READY_PATH)) ? "ready" : "starting";
+            rows.add(List.of(p.name(), p.fact("pid").orElse("-"), p.fact("port").orElse("-"), state,
+                    p.env().getOrDefault("NUM_MODELS", "-"), p.uptime().map(LocalRuntime::human).orElse("-"), p.log().toString()));
+        }
+        Console.table(rows);
+    }
+
+    static String human(Duration d) {
+        long s = d.toSeconds();
+        return s < 60 ? s + "s" : s < 3600 ? (s / 60) + "m" + (s % 60) + "s" : (s / 3600) + "h" + (s % 3600 / 60) + "m";
+    }
+
+    @Override
+    public void deployLogs(Integer server, boolean follow) {
+        logs(server == null ? recorded("servers") : List.of(server(server)), follow);
+    }
+
+    /** Prints logs, prefixed with the name when there are several, and follows them while any runs. */
+    private void logs(List<LocalProcess> processes, boolean follow) {
+        List<LocalProcess> present = processes.stream().filter(LocalProcess::exists).toList();
+        if (present.isEmpty()) {
+            Console.step("Nothing is running, so there are no logs.");
+            return;
+        }
+        boolean prefix = present.size() > 1;
+        long[] offsets = new long[present.size()];
+        while (true) {
+            // look before reading, so the last lines of a process that just ended are not lost
+            boolean anyAlive = present.stream().anyMatch(LocalProcess::alive);
+            for (int i = 0; i < present.size(); i++) {
+                LocalProcess p = present.get(i);
+                Consumer<String> print = line -> System.out.println(prefix ? "[" + p.name() + "] " + line : line);
+                offsets[i] = p.copyNewOutput(offsets[i], print);
+            }
+            System.out.flush();
+            if (!follow || !anyAlive) {
+                return;
+            }
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void deployExec(int server) {
+        exec(server(server));
+    }
+
+    private void exec(LocalProcess p) {
+        if (!p.exists()) {
+            throw CliError.failed(p.name() + " is not running: start it with ./deploy.java run");
+        }
+        String sh = System.getenv().getOrDefault("SHELL", "/bin/sh");
+        Console.step("Opening %s in %s with the environment of %s (exit to leave) ...", sh, p.dir(), p.name());
+        shell.run(List.of(sh), p.env(), p.dir());
+    }
+
+    @Override
+    public void deployStop() {
+        List<LocalProcess> servers = recorded("servers");
+        if (servers.isEmpty()) {
+            Console.step("No servers are running (runtime=local); nothing to stop.");
+            return;
+        }
+        Console.step("Stopping %d server%s ...", servers.size(), servers.size() == 1 ? "" : "s");
+        // SIGTERM to all first, so they drain in parallel
+        servers.forEach(p -> p.handle().ifPresent(ProcessHandle::destroy));
+        for (LocalProcess p : servers) {
+            boolean was = p.stop(Duration.ofSeconds(Servers.DRAIN_SECONDS + 5));
+            p.clean();
+            Console.info("%s %s", p.name(), was ? "stopped" : "was not running");
+        }
+    }
+
+    // ---------------------------------------------------------------- test
+
+    private List<LocalProcess> runningServers() {
+        List<LocalProcess> servers = new ArrayList<>();
+        for (int i = 0; i < config.getInt("num_servers"); i++) {
+            LocalProcess p = server(i);
+            if (!p.alive()) {
+                throw CliError.failed(p.name() + " is not running: start the servers with ./deploy.java run");
+            }
+            servers.add(p);
+        }
+        return servers;
+    }
+
+    @Override
+    public void testRun(String test) {
+        if (recorded("clients").stream().anyMatch(LocalProcess::alive)) {
+            throw CliError.failed("test clients are still running: see ./test.java status, or ./test.java stop");
+        }
+        List<String> urls = runningServers().stream().map(p -> url(p, "").toString()).toList();
+        Path jar = Artifacts.clientJar(config);
+        recorded("clients").forEach(LocalProcess::clean);
+        int count = config.getInt("num_test_containers");
+        Console.step("Starting %d test client%s (%s) against %d server%s ...", count, count == 1 ? "" : "s",
+                test == null ? "idle" : test, urls.size(), urls.size() == 1 ? "" : "s");
+        List<LocalProcess> clients = new ArrayList<>();
+        List<Process> processes = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            LocalProcess c = client(i);
+            List<String> argv = new ArrayList<>(List.of(java().toString(), "-jar", jar.toString()));
+            argv.addAll(TestClients.args(config, test, urls, c.name(), names.resultsDir().toString()));
+            shell.echo(argv);
+            processes.add(c.start(argv, Map.of(), Map.of("test", test == null ? "idle" : test)));
+            clients.add(c);
+        }
+        if (test == null) {
+            Console.step("Idle clients started; open a shell with ./test.java exec, stop them with ./test.java stop.");
+            return;
+        }
+        logs(clients, true);
+        int failed = 0;
+        for (int i = 0; i < clients.size(); i++) {
+            int code = waitFor(processes.get(i));
+            clients.get(i).recordExit(code);
+            failed += code == 0 ? 0 : 1;
+        }
+        if (failed > 0) {
+            throw CliError.failed(failed + " of " + clients.size() + " test clients failed; see ./test.java logs --no-follow");
+        }
+        Console.step("%d test client%s finished%s", clients.size(), clients.size() == 1 ? "" : "s",
+                test.equals("bmk") ? "; aggregate with ./test.java run bma" : ".");
+    }
+
+    private static int waitFor(Process p) {
+        try {
+            return p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    @Override
+    public void testStatus(Integer client) {
+        List<LocalProcess> clients = client == null ? recorded("clients") : List.of(client(client));
+        if (clients.stream().noneMatch(LocalProcess::exists)) {
+            Console.step("No test clients (runtime=local).");
+            return;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("NAME", "PID", "TEST", "STATE", "LOG"));
+        for (LocalProcess c : clients) {
+            if (c.exists()) {
+                rows.add(List.of(c.name(), c.fact("pid").orElse("-"), c.fact("test").orElse("-"),
+                        c.alive() ? "running" : c.fact("exit").map(x -> "finished (exit " + x + ")").orElse("finished"),
+                        c.log().toString()));
+            }
+        }
+        Console.table(rows);
+    }
+
+    @Override
+    public void testLogs(Integer client, boolean follow) {
+        logs(client == null ? recorded("clients") : List.of(client(client)), follow);
+    }
+
+    @Override
+    public void testExec(int client) {
+        exec(client(client));
+    }
+
+    @Override
+    public void testStop() {
+        List<LocalProcess> clients = recorded("clients");
+        if (clients.isEmpty()) {
+            Console.step("No test clients (runtime=local); nothing to stop.");
+            return;
+        }
+        for (LocalProcess c : clients) {
+            boolean was = c.stop(CLIENT_GRACE);
+            c.clean();
+            Console.info("%s %s", c.name(), was ? "stopped" : "removed");
+        }
+    }
+
+    @Override
+    public Map<String, String> finishedTestOutputs() {
+        Map<String, String> outputs = new TreeMap<>();
+        for (LocalProcess c : recorded("clients")) {
+            if (!c.alive()) {
+                outputs.put(c.name(), c.output());
+            }
+        }
+        return outputs;
+    }
+}

@@ -1,0 +1,73 @@
+package lib;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * pack: assembles what a model image holds, in build/<model_image_name>-<tag>/: the server as a
+ * runnable jar, the traced model folder (model/) and the effective configuration. The local
+ * runtime serves from this folder; container images are built from it.
+ */
+public final class Pack {
+    public static final String SERVER_JAR = "model-server.jar";
+    public static final String MODEL_DIR = "model";
+    public static final String METADATA = "metadata.json";
+
+    private Pack() {
+    }
+
+    /** Builds the folder anew (atomically: a failed pack leaves the previous one in place). */
+    public static Path assemble(Config config) {
+        Names names = new Names(config);
+        Path traced = names.traceDir();
+        if (!Files.isRegularFile(traced.resolve(METADATA)) || !Files.isRegularFile(traced.resolve(names.tracedModelFile()))) {
+            throw CliError.badInput("no traced model " + names.tracedModelFile() + " in " + traced + ": run ./trace.java first");
+        }
+        Path jar = Artifacts.serverJar(config);
+        Path dir = names.packDir();
+        Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
+        try {
+            delete(tmp);
+            Files.createDirectories(tmp.resolve(MODEL_DIR));
+            Files.copy(jar, tmp.resolve(SERVER_JAR));
+            try (Stream<Path> files = Files.list(traced)) {
+                for (Path f : files.filter(Files::isRegularFile).toList()) {
+                    Files.copy(f, tmp.resolve(MODEL_DIR).resolve(f.getFileName()));
+                }
+            }
+            Files.writeString(tmp.resolve("config.properties"), effectiveConfig(config));
+            delete(dir);
+            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw CliError.failed("cannot assemble " + dir + ": " + e.getMessage());
+        }
+        return dir;
+    }
+
+    /** True when a pack folder holds a server jar and a traced model. */
+    public static boolean isPacked(Path dir) {
+        return Files.isRegularFile(dir.resolve(SERVER_JAR)) && Files.isRegularFile(dir.resolve(MODEL_DIR).resolve(METADATA));
+    }
+
+    static String effectiveConfig(Config config) {
+        StringBuilder sb = new StringBuilder("# Effective configuration this image was packed with\n");
+        for (Config.Entry e : config.entries()) {
+            sb.append(e.key()).append('=').append(e.value()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    static void delete(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+}
