@@ -1,0 +1,224 @@
+package lib;
+
+//DEPS ai.djl.huggingface:tokenizers:0.36.0
+
+import ai.djl.ndarray.NDList;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * trace: turns the model named by model_source into `trace-<model>/` for the configured processor:
+ * the TorchScript file named like the original, tokenizer.json and metadata.json.
+ * Sources: `bundled` (models/bundled, offline), a local .pt file or folder, or `hf[:<id>]` (DJL's
+ * Hugging Face model zoo when it has the model pre-traced, otherwise the Python tracer in the base
+ * image, as the original traced).
+ */
+public final class Tracer {
+    public static final String TOKENIZER = "tokenizer.json";
+    public static final String BUNDLED_DIR = "models/bundled";
+    public static final String BUNDLED_FILE = "tiny-bert-qa.pt";
+
+    private Tracer() {
+    }
+
+    /** A TorchScript file and its tokenizer, and where they came from. */
+    public record Source(Path modelFile, Path tokenizer, String description) {
+    }
+
+    /** Resolves model_source and writes the trace folder; returns it. */
+    public static Path trace(Config config) {
+        Names names = new Names(config);
+        String source = config.get("model_source").strip();
+        Path work = names.traceDir().resolveSibling(names.traceDir().getFileName() + ".tmp");
+        try {
+            Pack.delete(work);
+            Files.createDirectories(work);
+            Source s = resolve(config, source, work);
+            return write(config, s, work);
+        } catch (IOException e) {
+            throw CliError.failed("cannot write " + names.traceDir() + ": " + e.getMessage());
+        } finally {
+            try {
+                Pack.delete(work);
+            } catch (IOException ignored) {
+                // best effort; the next trace starts by removing it again
+            }
+        }
+    }
+
+    static Source resolve(Config config, String source, Path work) {
+        String processor = config.processor();
+        if (source.equals("bundled")) {
+            if (processor.startsWith("inf")) {
+                throw CliError.unsupported("the bundled model is plain TorchScript; processor=" + processor
+                        + " needs a model compiled for Neuron: use model_source=hf on an Inferentia instance");
+            }
+            Path dir = Artifacts.sourceRoot().resolve(BUNDLED_DIR);
+            return new Source(dir.resolve(BUNDLED_FILE), dir.resolve(TOKENIZER), "bundled (" + BUNDLED_DIR + ")");
+        }
+        if (source.equals("hf") || source.startsWith("hf:")) {
+            String id = source.equals("hf") ? config.get("huggingface_model_name") : source.substring(3);
+            if (id.isBlank()) {
+                throw CliError.badInput("model_source=hf: needs a model id, e.g. hf:distilbert-base-cased-distilled-squad");
+            }
+            return fromHub(config, id, work);
+        }
+        return local(config.projectDir().resolve(source).normalize(), source);
+    }
+
+    /** A .pt file with tokenizer.json beside it, or a folder holding one .pt file and tokenizer.json. */
+    static Source local(Path path, String given) {
+        if (!Files.exists(path)) {
+            throw CliError.badInput("model_source: no such file or folder: " + given);
+        }
+        Path model = path;
+        if (Files.isDirectory(path)) {
+            List<Path> pts;
+            try (Stream<Path> files = Files.list(path)) {
+                pts = files.filter(f -> f.toString().endsWith(".pt")).sorted().toList();
+            } catch (IOException e) {
+                throw CliError.badInput("model_source: cannot read folder " + given + ": " + e.getMessage());
+            }
+            if (pts.size() != 1) {
+                throw CliError.badInput("model_source: folder " + given + " must hold exactly one .pt file, it holds " + pts.size());
+            }
+            model = pts.get(0);
+        } else if (!path.toString().endsWith(".pt")) {
+            throw CliError.badInput("model_source: " + given + " is not a .pt file or a folder");
+        }
+        Path tokenizer = model.resolveSibling(TOKENIZER);
+        if (!Files.isRegularFile(tokenizer)) {
+            throw CliError.badInput("model_source: no " + TOKENIZER + " next to " + model);
+        }
+        return new Source(model, tokenizer, model.toString());
+    }
+
+    /**
+     * hf:<id>: a model of DJL's Hugging Face model zoo is downloaded pre-traced; any other model is
+     * traced by models/tracer.py in the base image through the container CLI (needs the base image,
+     * internet and, for gpu/inf, the processor).
+     */
+    static Source fromHub(Config config, String id, Path work) {
+        Console.step("Looking for %s in DJL's Hugging Face model zoo ...", id);
+        System.setProperty("ai.djl.offline", "false");
+        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
+                .optModelUrls("djl://ai.djl.huggingface.pytorch/" + id).optEngine("PyTorch")
+                .optTranslator(new NoopTranslator()).build();
+        try (ZooModel<NDList, NDList> model = criteria.loadModel()) {
+            Path dir = model.getModelPath();
+            Source local = local(dir, dir.toString());
+            return new Source(local.modelFile(), local.tokenizer(), "hf:" + id + " (DJL model zoo)");
+        } catch (ai.djl.repository.zoo.ModelNotFoundException e) {
+            Console.info("not in the zoo; tracing it with models/tracer.py in %s", new Names(config).baseImage());
+            return traceInContainer(config, id, work);
+        } catch (IOException | ai.djl.MalformedModelException | RuntimeException e) {
+            throw CliError.failed("model_source=hf:" + id + " needs the Hugging Face hub or DJL's model zoo, which cannot be reached ("
+                    + rootMessage(e) + "); use model_source=bundled or a local .pt file");
+        } finally {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
+    private static Source traceInContainer(Config config, String id, Path work) {
+        Names names = new Names(config);
+        Path script = Artifacts.sourceRoot().resolve("models/tracer.py");
+        List<String> argv = new ArrayList<>(List.of(config.get("container_cli"), "run", "--rm"));
+        String opts = config.get("trace_opts_" + config.processor()).strip();
+        if (!opts.isEmpty()) {
+            argv.addAll(List.of(opts.split("\\s+")));
+        }
+        argv.addAll(List.of("-v", work.toAbsolutePath() + ":/trace", "-v", script + ":/app/tracer.py:ro",
+                names.baseImage(), "python3", "/app/tracer.py", "--model", id, "--processor", config.processor(),
+                "--sequence-length", config.get("sequence_length"), "--batch-size", config.get("batch_size"),
+                "--pipeline-cores", config.get("pipeline_cores"),
+                "--tokenizer-class", config.get("huggingface_tokenizer_class"),
+                "--model-class", config.get("huggingface_model_class"), "--out", "/trace", "--file", names.tracedModelFile()));
+        int rc = new Shell(config).run(argv);
+        if (rc != 0) {
+            throw CliError.failed("tracing " + id + " in " + names.baseImage() + " failed (exit code " + rc
+                    + "); it needs the base image (./build.java) and internet access");
+        }
+        return new Source(work.resolve(names.tracedModelFile()), work.resolve(TOKENIZER), "hf:" + id + " (traced by models/tracer.py)");
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+
+    /** Copies the source into the trace folder with its metadata, replacing the old folder at the end. */
+    static Path write(Config config, Source source, Path work) throws IOException {
+        Names names = new Names(config);
+        checkTorchScript(source.modelFile());
+        Path out = work.resolveSibling(work.getFileName() + ".out");
+        Pack.delete(out);
+        Files.createDirectories(out);
+        Path model = out.resolve(names.tracedModelFile());
+        Files.copy(source.modelFile(), model);
+        Files.copy(source.tokenizer(), out.resolve(TOKENIZER));
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("model", names.modelName());
+        meta.put("processor", config.processor());
+        meta.put("sequence_length", config.getInt("sequence_length"));
+        meta.put("batch_size", config.getInt("batch_size"));
+        meta.put("pipeline_cores", config.getInt("pipeline_cores"));
+        String shape = "[batch_size, sequence_length]";
+        meta.put("inputs", List.of(Map.of("name", "input_ids", "dtype", "int64", "shape", shape),
+                Map.of("name", "attention_mask", "dtype", "int64", "shape", shape)));
+        meta.put("outputs", List.of(Map.of("name", "start_logits", "dtype", "float32", "shape", shape),
+                Map.of("name", "end_logits", "dtype", "float32", "shape", shape)));
+        meta.put("source", source.description());
+        meta.put("file", names.tracedModelFile());
+        meta.put("tokenizer", TOKENIZER);
+        meta.put("sha256", sha256(model));
+        Files.writeString(out.resolve(Pack.METADATA), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(meta) + "\n");
+        Path dir = names.traceDir();
+        Pack.delete(dir);
+        Files.move(out, dir, StandardCopyOption.ATOMIC_MOVE);
+        return dir;
+    }
+
+    /** TorchScript files are zip archives; anything else is refused before it reaches a server. */
+    static void checkTorchScript(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw CliError.badInput("model file not found: " + file);
+        }
+        byte[] magic = new byte[4];
+        try (InputStream in = Files.newInputStream(file)) {
+            if (in.readNBytes(magic, 0, 4) < 4 || magic[0] != 'P' || magic[1] != 'K' || magic[2] != 3 || magic[3] != 4) {
+                throw CliError.badInput(file + " is not a TorchScript file (not a zip archive)");
+            }
+        }
+    }
+
+    public static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+"""Traces a Hugging Face question-answering model to TorchScript for one processor.
+
+Runs inside the base image (./trace.java runs it through the container CLI when model_source=hf and
+no pre-traced model is available), like the original's 2-trace/model-tracer.py: torch.jit.trace on
+cpu/gpu/graviton, torch_neuron on inf1 and torch_neuronx on inf2. Writes <out>/<file> and
+<out>/tokenizer.json. Needs `transformers` and access to the hub.
+
+    python3 tracer.py --model ID --processor cpu --sequence-length 128 --batch-size 1 \
+        --pipeline-cores 1 --tokenizer-class BertTokenizer --model-class BertForQuestionAnswering \
+        --out /trace --file NAME.pt
+"""
+import argparse
+import importlib
+import os
+import sys
+
+QUESTION = "What does the little engine say?"
+CONTEXT = ("In the childrens story about the little engine a small locomotive is pulling a large load up a mountain. "
+           "Since the load is heavy and the engine is small it is not sure whether it will be able to do the job. "
+           "This is a story about how an optimistic attitude empowers everyone to achieve more. In the story the "
+           "little engine says: 'I think I can' as it is pulling the heavy load all the way to the top of the "
+           "mountain. On the way down it says: I thought I could.")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    for name in ("model", "processor", "tokenizer-class", "model-class", "out", "file"):
+        p.add_argument("--" + name, required=True)
+    for name in ("sequence-length", "batch-size", "pipeline-cores"):
+        p.add_argument("--" + name, type=int, required=True)
+    a = p.parse_args()
+
+    import torch
+    transformers = importlib.import_module("transformers")
+    tokenizer = getattr(transformers, a.tokenizer_class).from_pretrained(a.model)
+    model = getattr(transformers, a.model_class).from_pretrained(a.model, return_dict=False)
+    model.eval()
+    inputs = tokenizer.encode_plus(QUESTION, CONTEXT, return_tensors="pt", max_length=a.sequence_length,
+                                   padding="max_length", truncation=True)
+    example = (torch.cat([inputs["input_ids"]] * a.batch_size, 0),
+               torch.cat([inputs["attention_mask"]] * a.batch_size, 0))
+
+    if a.processor == "inf1":
+        import torch_neuron  # noqa: F401  registers torch.neuron
+        traced = torch.neuron.trace(model, example, compiler_args=["--neuroncore-pipeline-cores", str(a.pipeline_cores)])
+    elif a.processor == "inf2":
+        import torch_neuronx
+        traced = torch_neuronx.trace(model, example)
+    else:
+        if a.processor == "gpu":
+            if not torch.cuda.is_available():
+                print(f"[WARN] processor=gpu but CUDA is not available; tracing on cpu", file=sys.stderr)
+            else:
+                model.to("cuda")
+                example = tuple(t.to("cuda") for t in example)
+        traced = torch.jit.trace(model, example)
+
+    os.makedirs(a.out, exist_ok=True)
+    traced.save(os.path.join(a.out, a.file))
+    # the Java side tokenizes with the Hugging Face tokenizers library, which reads tokenizer.json
+    fast = tokenizer if getattr(tokenizer, "is_fast", False) else transformers.AutoTokenizer.from_pretrained(a.model, use_fast=True)
+    fast.backend_tokenizer.save(os.path.join(a.out, "tokenizer.json"))
+    print(f"Done. Model saved as: {os.path.join(a.out, a.file)}")
+
+
+if __name__ == "__main__":
+    main()
