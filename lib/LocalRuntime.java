@@ -121,8 +121,8 @@ public final class LocalRuntime implements Runtime {
         Console.step("Ready: %s", String.join(", ", started.stream().map(p -> p.name() + " http://127.0.0.1:" + p.fact("port").orElse("?")).toList()));
     }
 
-    /** The first port from `from` on that nobody listens on and that is not taken by this run. */
-    static int freePort(int from, Set<Integer> taken) {
+    /** The first port from `from` on that nobody listens on and that is not taken yet. */
+    public static int freePort(int from, Set<Integer> taken) {
         for (int port = from; port < Math.min(from + 1000, 65536); port++) {
             if (taken.contains(port)) {
                 continue;

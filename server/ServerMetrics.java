@@ -1,0 +1,46 @@
+package server;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/** The server's Prometheus metrics, served in the text format at /metrics. */
+final class ServerMetrics {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+
+    final Counter requests = Counter.builder().name("jdo_requests_total")
+            .help("Prediction requests by model and HTTP status").labelNames("model", "status").register(registry);
+    final Counter errors = Counter.builder().name("jdo_errors_total")
+            .help("Prediction requests that failed (status 4xx or 5xx) by model and status").labelNames("model", "status").register(registry);
+    final Gauge inFlight = Gauge.builder().name("jdo_requests_in_flight")
+            .help("Prediction requests being served now").register(registry);
+    final Gauge queueDepth = Gauge.builder().name("jdo_queue_depth")
+            .help("Requests waiting for a free predictor, by model").labelNames("model").register(registry);
+    final Histogram latency = Histogram.builder().name("jdo_request_duration_seconds")
+            .help("Prediction latency in the server, tokenization and decoding included, by model")
+            .labelNames("model").classicOnly()
+            .classicUpperBounds(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10).register(registry);
+    final Gauge loadSeconds = Gauge.builder().name("jdo_model_load_seconds")
+            .help("Seconds it took to load and warm up each model copy").labelNames("model").register(registry);
+    final Gauge modelsReady = Gauge.builder().name("jdo_models_ready")
+            .help("Model copies loaded and warmed up").register(registry);
+
+    String scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            PrometheusTextFormatWriter.create().write(out, registry.scrape());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    static String contentType() {
+        return PrometheusTextFormatWriter.CONTENT_TYPE;
+    }
+}
