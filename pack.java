@@ -1,5 +1,6 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
+//JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //SOURCES lib/*.java
 
 import java.nio.file.Path;

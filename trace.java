@@ -1,9 +1,13 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
+//JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //SOURCES lib/*.java
 
+import java.nio.file.Path;
 import lib.Cli;
-import lib.CliError;
+import lib.Console;
+import lib.TraceCheck;
+import lib.Tracer;
 import lib.StepCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -15,8 +19,16 @@ public class trace extends StepCommand {
 
     @Override
     public Integer call() {
-        config();
-        throw CliError.unsupported("trace arrives with issue #3 (model)");
+        Console.step("Tracing %s (model_source=%s) for processor=%s, batch_size=%s, sequence_length=%s ...",
+                names().modelName(), config().get("model_source"), config().processor(),
+                config().get("batch_size"), config().get("sequence_length"));
+        Path dir = Tracer.trace(config());
+        Console.info("wrote %s", dir.resolve(names().tracedModelFile()));
+        if (config().getBool("test")) {
+            TraceCheck.run(config(), dir);
+        }
+        Console.step("Done. Model saved in %s", dir);
+        return 0;
     }
 
     public static void main(String... args) {

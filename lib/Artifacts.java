@@ -18,10 +18,10 @@ public final class Artifacts {
     private Artifacts() {
     }
 
-    /** The repository: where the scripts, lib/, server/ and client/ are. */
+    /** The repository: where the scripts, lib/, server/ and client/ are (the launcher exports JDO_HOME). */
     public static Path sourceRoot() {
-        String source = System.getProperty("jbang.source");
-        return source != null ? Path.of(source).toAbsolutePath().getParent() : Path.of("").toAbsolutePath();
+        String home = System.getenv("JDO_HOME");
+        return home != null && !home.isBlank() ? Path.of(home).toAbsolutePath() : Path.of("").toAbsolutePath();
     }
 
     public static Path serverJar(Config config) {

@@ -1,6 +1,7 @@
 package lib;
 
 //DEPS info.picocli:picocli:4.7.7
+//DEPS org.slf4j:slf4j-simple:2.0.17
 
 import picocli.CommandLine;
 
@@ -13,6 +14,9 @@ public final class Cli {
     }
 
     public static int run(Object command, String... args) {
+        // libraries (DJL, fabric8, the AWS SDK) log through SLF4J; the scripts speak for themselves
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getenv("JDO_DEBUG") != null ? "debug" : "warn");
+        QaModel.quietEngineWarnings();
         CommandLine cl = new CommandLine(command);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             if (ex instanceof CliError e) {

@@ -91,7 +91,7 @@ public final class LocalRuntime implements Runtime {
             taken.add(port);
             Map<String, String> env = new LinkedHashMap<>(Servers.env(config, port, pack.resolve(Pack.MODEL_DIR).toString()));
             env.put("BIND_ADDRESS", "127.0.0.1");
-            List<String> argv = List.of(java().toString(), "-Dai.djl.offline=true", "-jar", pack.resolve(Pack.SERVER_JAR).toString());
+            List<String> argv = List.of(java().toString(), "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true", "-jar", pack.resolve(Pack.SERVER_JAR).toString());
             shell.echo(withEnv(env, argv));
             p.start(argv, env, Map.of("port", Integer.toString(port)));
             Console.info("%s: pid %s, port %d, log %s", p.name(), p.fact("pid").orElse("?"), port, p.log());
@@ -171,11 +171,11 @@ public final class LocalRuntime implements Runtime {
 
     @Override
     public void deployLogs(Integer server, boolean follow) {
-        logs(server == null ? recorded("servers") : List.of(server(server)), follow);
+        logs(server == null ? recorded("servers") : List.of(server(server)), follow, line -> true);
     }
 
     /** Prints logs, prefixed with the name when there are several, and follows them while any runs. */
-    private void logs(List<LocalProcess> processes, boolean follow) {
+    private void logs(List<LocalProcess> processes, boolean follow, java.util.function.Predicate<String> show) {
         List<LocalProcess> present = processes.stream().filter(LocalProcess::exists).toList();
         if (present.isEmpty()) {
             Console.step("Nothing is running, so there are no logs.");
@@ -188,7 +188,11 @@ public final class LocalRuntime implements Runtime {
             boolean anyAlive = present.stream().anyMatch(LocalProcess::alive);
             for (int i = 0; i < present.size(); i++) {
                 LocalProcess p = present.get(i);
-                Consumer<String> print = line -> System.out.println(prefix ? "[" + p.name() + "] " + line : line);
+                Consumer<String> print = line -> {
+                    if (show.test(line)) {
+                        System.out.println(prefix ? "[" + p.name() + "] " + line : line);
+                    }
+                };
                 offsets[i] = p.copyNewOutput(offsets[i], print);
             }
             System.out.flush();
@@ -274,7 +278,7 @@ public final class LocalRuntime implements Runtime {
             Console.step("Idle clients started; open a shell with ./test.java exec, stop them with ./test.java stop.");
             return;
         }
-        logs(clients, true);
+        logs(clients, true, line -> !line.startsWith(BenchmarkResult.PREFIX));
         int failed = 0;
         for (int i = 0; i < clients.size(); i++) {
             int code = waitFor(processes.get(i));
@@ -318,7 +322,7 @@ public final class LocalRuntime implements Runtime {
 
     @Override
     public void testLogs(Integer client, boolean follow) {
-        logs(client == null ? recorded("clients") : List.of(client(client)), follow);
+        logs(client == null ? recorded("clients") : List.of(client(client)), follow, line -> true);
     }
 
     @Override

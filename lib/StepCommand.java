@@ -39,7 +39,7 @@ public abstract class StepCommand implements Callable<Integer> {
     }
 
     @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT, order = 102,
-            description = "Configuration file (default: config.properties next to the script, or $JDO_CONFIG)")
+            description = "Configuration file (default: $JDO_CONFIG, or config.properties next to the scripts)")
     void configFile(Path file) {
         configFile = file;
     }
@@ -81,14 +81,8 @@ public abstract class StepCommand implements Callable<Integer> {
         if (env != null && !env.isBlank()) {
             return Path.of(env);
         }
-        // JBang tells a script where its source is; config.properties sits beside the scripts.
-        String source = System.getProperty("jbang.source");
-        if (source != null) {
-            Path beside = Path.of(source).toAbsolutePath().getParent().resolve("config.properties");
-            if (Files.isRegularFile(beside)) {
-                return beside;
-            }
-        }
-        return Path.of("config.properties").toAbsolutePath();
+        // config.properties sits beside the scripts, wherever they are run from
+        Path beside = Artifacts.sourceRoot().resolve("config.properties");
+        return Files.isRegularFile(beside) ? beside : Path.of("config.properties").toAbsolutePath();
     }
 }

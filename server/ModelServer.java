@@ -1,5 +1,6 @@
 ///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
 //JAVA 21+
+//JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //JAVAC_OPTIONS --release 21
 //DEPS io.javalin:javalin:7.2.3
 //DEPS com.fasterxml.jackson.core:jackson-databind:2.21.4
@@ -11,7 +12,7 @@
 //DEPS ai.djl.pytorch:pytorch-jni:2.7.1-0.36.0
 //DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
 //DEPS ai.djl.huggingface:tokenizers:0.36.0
-//SOURCES ServerSettings.java ServerMetrics.java DjlModelCopy.java
+//SOURCES ServerSettings.java ServerMetrics.java ../lib/QaModel.java ../lib/CliError.java
 package server;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import lib.CliError;
+import lib.QaModel;
 
 /**
  * The model server: NUM_MODELS copies of the traced model in one JVM, served over HTTP with the
@@ -53,16 +56,13 @@ public final class ModelServer {
 
     /** One loaded model copy. It pools its own predictors, so it may be called from many threads. */
     interface ModelCopy extends AutoCloseable {
-        Answer answer(String question, String context, boolean postprocess) throws Exception;
+        QaModel.Answer answer(String question, String context, boolean postprocess) throws Exception;
 
         /** Requests waiting for a free predictor. */
         int waiting();
 
         @Override
         void close();
-    }
-
-    record Answer(String text, boolean truncated) {
     }
 
     /** Loads copy i (and warms it up). */
@@ -93,17 +93,18 @@ public final class ModelServer {
     }
 
     public static void main(String... args) {
+        QaModel.quietEngineWarnings();
         ServerSettings settings;
         Map<String, Object> metadata;
         try {
             settings = ServerSettings.fromEnv(System.getenv());
-            metadata = DjlModelCopy.metadata(settings.modelDir());
-        } catch (ServerSettings.BadSetting e) {
+            metadata = QaModel.metadata(settings.modelDir());
+        } catch (ServerSettings.BadSetting | CliError e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
             return;
         }
-        ModelServer server = new ModelServer(settings, DjlModelCopy.loader(settings, metadata), metadata);
+        ModelServer server = new ModelServer(settings, loader(settings), metadata);
         server.start();
         // SIGTERM/SIGINT run shutdown hooks while request threads keep going: drain there, then exit 0
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -113,6 +114,32 @@ public final class ModelServer {
         if (!server.awaitLoaded()) {
             Runtime.getRuntime().halt(1);
         }
+    }
+
+    /** Loads copies of the trace folder's model with DJL; every copy gets its own predictor pool. */
+    static Loader loader(ServerSettings settings) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        QaModel.Spec spec = QaModel.spec(settings.modelDir(), settings.processor(), settings.predictors(cores),
+                settings.intraOpThreads(cores), settings.neuronLibraryPath());
+        return index -> {
+            QaModel model = QaModel.load(spec);
+            return new ModelCopy() {
+                @Override
+                public QaModel.Answer answer(String question, String context, boolean postprocess) throws Exception {
+                    return model.answer(question, context, postprocess);
+                }
+
+                @Override
+                public int waiting() {
+                    return model.waiting();
+                }
+
+                @Override
+                public void close() {
+                    model.close();
+                }
+            };
+        };
     }
 
     /** Starts HTTP at once, then loads the model copies in the background. */
@@ -261,7 +288,7 @@ public final class ModelServer {
                 return;
             }
             ModelCopy copy = copies[index];
-            Answer answer;
+            QaModel.Answer answer;
             metrics.queueDepth.labelValues(modelParam).set(copy.waiting());
             try {
                 answer = copy.answer(pair[0], pair[1], settings.postprocess());

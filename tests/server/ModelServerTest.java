@@ -45,8 +45,7 @@ class ModelServerTest {
     static void start() throws Exception {
         modelDir = TracedModel.bundled(dir, Map.of());
         ServerSettings s = settings(modelDir, 2, 2);
-        Map<String, Object> meta = DjlModelCopy.metadata(modelDir);
-        server = new ModelServer(s, DjlModelCopy.loader(s, meta), meta).start();
+        server = new ModelServer(s, ModelServer.loader(s), lib.QaModel.metadata(modelDir)).start();
         assertTrue(server.awaitLoaded());
         base = "http://127.0.0.1:" + server.port();
     }
@@ -201,11 +200,11 @@ class ModelServerTest {
         }
 
         @Override
-        public ModelServer.Answer answer(String question, String context, boolean postprocess) {
+        public lib.QaModel.Answer answer(String question, String context, boolean postprocess) {
             if (fail) {
                 throw new IllegalStateException("boom");
             }
-            return new ModelServer.Answer("ok", false);
+            return new lib.QaModel.Answer("ok", 0, 1, false, 0);
         }
 
         @Override

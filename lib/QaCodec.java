@@ -1,0 +1,179 @@
+package lib;
+
+//DEPS ai.djl.huggingface:tokenizers:0.36.0
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Question-answering text codec: turns a (question, context) pair into the model's two int64 inputs
+ * and its logits back into an answer, as the original server did with the Hugging Face tokenizer:
+ * {@code encode_plus(question, context, max_length=sequence_length, padding="max_length",
+ * truncation=True)}, then start = argmax(start_logits), end = argmax(end_logits) + 1 and the tokens
+ * [start, end) (or [start:] when end <= start) decoded back to text.
+ *
+ * <p>The tokenizer is DJL's binding of the Hugging Face {@code tokenizers} library, read from a local
+ * tokenizer.json; it is safe to use from several threads at once. The decoding itself is in static
+ * pure functions ({@link #span}, {@link #formatLogits}) so it can be tested without a model.
+ */
+public final class QaCodec implements AutoCloseable {
+    /** The question and context of the original's tests and clients. */
+    public static final String SAMPLE_QUESTION = "What does the little engine say?";
+
+    public static final String SAMPLE_CONTEXT = "In the childrens story about the little engine a small locomotive is pulling a large "
+            + "load up a mountain. Since the load is heavy and the engine is small it is not sure whether it will be able to do "
+            + "the job. This is a story about how an optimistic attitude empowers everyone to achieve more. In the story the "
+            + "little engine says: 'I think I can' as it is pulling the heavy load all the way to the top of the mountain. "
+            + "On the way down it says: I thought I could.";
+
+    /** One encoded pair, padded to the sequence length. */
+    public record Encoded(long[] ids, long[] attentionMask, boolean truncated) {
+        /** Number of real (unpadded) tokens. */
+        public int used() {
+            int n = 0;
+            for (long m : attentionMask) {
+                n += m != 0 ? 1 : 0;
+            }
+            return n;
+        }
+    }
+
+    /**
+     * The answer's token positions: {@code start} = argmax(start_logits), {@code end} (exclusive) =
+     * argmax(end_logits) + 1 when that is after start, otherwise the end of the real tokens, and the
+     * token ids in between with padding left out.
+     */
+    public record Span(int start, int end, long[] ids) {
+    }
+
+    private final Path tokenizerFile;
+    private final int sequenceLength;
+    private final HuggingFaceTokenizer tokenizer;
+
+    private QaCodec(Path tokenizerFile, int sequenceLength, HuggingFaceTokenizer tokenizer) {
+        this.tokenizerFile = tokenizerFile;
+        this.sequenceLength = sequenceLength;
+        this.tokenizer = tokenizer;
+    }
+
+    /** Reads a Hugging Face tokenizer.json; pairs are padded and truncated to sequenceLength. */
+    public static QaCodec open(Path tokenizerJson, int sequenceLength) throws IOException {
+        if (sequenceLength < 3) {
+            throw new IllegalArgumentException("sequence length must be at least 3, not " + sequenceLength);
+        }
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new IOException("tokenizer file not found: " + tokenizerJson.toAbsolutePath());
+        }
+        try {
+            HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder(Map.of(
+                            "tokenizerPath", tokenizerJson.toAbsolutePath().toString(),
+                            "modelMaxLength", Math.max(512, sequenceLength)))
+                    .optAddSpecialTokens(true)
+                    .optMaxLength(sequenceLength)
+                    .optPadToMaxLength()
+                    .optTruncation(true)
+                    .build();
+            return new QaCodec(tokenizerJson, sequenceLength, tokenizer);
+        } catch (RuntimeException e) {
+            throw new IOException("cannot read tokenizer " + tokenizerJson.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path tokenizerFile() {
+        return tokenizerFile;
+    }
+
+    public int sequenceLength() {
+        return sequenceLength;
+    }
+
+    /** [CLS] question [SEP] context [SEP], padded to the sequence length, longest-first truncation. */
+    public Encoded encode(String question, String context) {
+        Encoding e = tokenizer.encode(question, context);
+        long[] ids = e.getIds();
+        long[] mask = e.getAttentionMask();
+        if (ids.length != sequenceLength) {
+            // the tokenizer pads and truncates to maxLength; anything else is a bug worth a clear message
+            throw new IllegalStateException("tokenizer " + tokenizerFile + " gave " + ids.length + " tokens, expected "
+                    + sequenceLength);
+        }
+        return new Encoded(ids, mask, e.exceedMaxLength());
+    }
+
+    /** The text of token ids, special tokens skipped (the tokenizer's own WordPiece decoder). */
+    public String decode(long[] ids) {
+        return tokenizer.decode(ids, true);
+    }
+
+    /** The answer span of one row of logits over one encoded sequence (see {@link Span}). */
+    public static Span span(float[] startLogits, float[] endLogits, long[] ids, long[] attentionMask) {
+        int n = ids.length;
+        if (startLogits.length < n || endLogits.length < n || attentionMask.length != n) {
+            throw new IllegalArgumentException("logits (" + startLogits.length + ", " + endLogits.length + "), ids (" + n
+                    + ") and attention mask (" + attentionMask.length + ") lengths differ");
+        }
+        int start = argmax(startLogits, n);
+        int end = argmax(endLogits, n) + 1;
+        if (end <= start) {
+            end = n;
+        }
+        long[] span = new long[Math.max(0, end - start)];
+        int k = 0;
+        for (int i = start; i < end; i++) {
+            if (attentionMask[i] != 0) {
+                span[k++] = ids[i];
+            }
+        }
+        // the end reported is the end of the real tokens taken, not of the padding skipped
+        int last = end;
+        while (last > start && attentionMask[last - 1] == 0) {
+            last--;
+        }
+        return new Span(start, last, Arrays.copyOf(span, k));
+    }
+
+    /** Index of the first largest value among the first n, like torch.argmax. */
+    static int argmax(float[] values, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Raw logits as text when post-processing is off, shaped like Python's str(tensor):
+     * {@code tensor([[-1.2345, 0.5000, ...]])}, one row per batch item, every value with 4 decimals
+     * (unlike PyTorch, never abbreviated with "..." and never in scientific notation).
+     */
+    public static String formatLogits(float[][] rows) {
+        StringBuilder b = new StringBuilder("tensor([");
+        for (int r = 0; r < rows.length; r++) {
+            if (r > 0) {
+                b.append(",\n        ");
+            }
+            b.append('[');
+            for (int i = 0; i < rows[r].length; i++) {
+                if (i > 0) {
+                    b.append(", ");
+                }
+                b.append(String.format(Locale.ROOT, "%.4f", rows[r][i]));
+            }
+            b.append(']');
+        }
+        return b.append("])").toString();
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
