@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -125,6 +126,45 @@ public final class Models {
         }
     }
 
+    /** A trace folder's metadata.json; a folder without one is refused with the reason. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> metadata(Path traceDir) {
+        Path file = traceDir.resolve("metadata.json");
+        if (!Files.isRegularFile(file)) {
+            throw CliError.badInput(traceDir + " has no metadata.json: it must be a folder written by ./trace.java");
+        }
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readValue(file.toFile(), Map.class);
+        } catch (IOException e) {
+            throw CliError.badInput(file + " is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The spec of a trace folder (see {@link Tracer}): its files, sequence length and batch size from
+     * metadata.json, for `processor` (empty: the one it was traced for). `neuron` is the Neuron
+     * library or the folder that holds libtorchneuron.so; empty or null when not needed.
+     */
+    public static Spec specOf(Path traceDir, String processor, int intraOpThreads, int interOpThreads, String neuron) {
+        Map<String, Object> meta = metadata(traceDir);
+        String p = processor == null || processor.isEmpty() ? String.valueOf(meta.getOrDefault("processor", "cpu")) : processor;
+        Path library = null;
+        if (p.startsWith("inf") && neuron != null && !neuron.isBlank()) {
+            library = Path.of(neuron);
+            library = Files.isDirectory(library) ? library.resolve("libtorchneuron.so") : library;
+        }
+        return new Spec(traceDir.resolve(String.valueOf(meta.get("file"))),
+                traceDir.resolve(String.valueOf(meta.getOrDefault("tokenizer", "tokenizer.json"))), p,
+                ((Number) meta.getOrDefault("sequence_length", 128)).intValue(),
+                ((Number) meta.getOrDefault("batch_size", 1)).intValue(), intraOpThreads, interOpThreads, library);
+    }
+
+    /** DJL warns about a CUDA driver on every machine without a GPU, and about plain .pt paths: both expected here. */
+    public static void quietEngineWarnings() {
+        System.setProperty("org.slf4j.simpleLogger.log.ai.djl.util.cuda.CudaUtils", "error");
+        System.setProperty("org.slf4j.simpleLogger.log.ai.djl.repository.SimpleRepository", "error");
+    }
+
     /** Loads the model with one predictor per available processor. */
     public static QaModel load(Spec spec) {
         return load(spec, Math.max(1, java.lang.Runtime.getRuntime().availableProcessors()));
@@ -148,8 +188,10 @@ public final class Models {
         QaCodec codec;
         try {
             codec = QaCodec.open(spec.tokenizer(), spec.sequenceLength());
-        } catch (IOException | RuntimeException e) {
-            throw new ModelException("cannot load tokenizer " + spec.tokenizer().toAbsolutePath() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ModelException(e.getMessage(), e); // names the file
+        } catch (RuntimeException e) {
+            throw new ModelException("cannot load tokenizer " + spec.tokenizer().toAbsolutePath() + ": " + rootMessage(e), e);
         }
         ZooModel<Batch, Logits> model = null;
         List<Predictor<Batch, Logits>> created = new ArrayList<>();
@@ -176,7 +218,7 @@ public final class Models {
             throw e;
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
             closeAll(created, model, codec);
-            throw new ModelException("cannot load model " + file + " (processor=" + spec.processor() + "): "
+            throw new ModelException("cannot load model " + file + " as TorchScript (processor=" + spec.processor() + "): "
                     + rootMessage(e), e);
         }
     }

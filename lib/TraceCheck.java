@@ -24,35 +24,31 @@ public final class TraceCheck {
 
     public static void run(Config config, Path traceDir) {
         String processor = config.processor();
-        QaModel.Spec spec = QaModel.spec(traceDir, processor, 1, Math.max(1, java.lang.Runtime.getRuntime().availableProcessors()),
-                config.get("neuron_library_path"));
+        // one intra-op thread: with more, PyTorch's first forwards fight the JIT for the cores
+        Models.Spec spec = Models.specOf(traceDir, processor, 1, 1, config.get("neuron_library_path"));
         Console.step("Testing the traced model ...");
-        if (processor.startsWith("inf")) {
-            Console.warn("the test runs on %s only where the Neuron runtime is installed (%s)", processor, spec.neuronLibraryPath());
-        }
-        try (QaModel model = QaModel.load(spec)) {
-            String detected = detectedProcessor(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount());
+        try (Models.QaModel model = Models.load(spec, 1)) {
+            String detected = detectedProcessor(ai.djl.engine.Engine.getEngine(Models.ENGINE).getGpuCount());
             if (!processor.startsWith("inf") && !detected.equals(processor)) {
                 Console.warn("detected device_type (%s) does not match the configured processor (%s)", detected, processor);
             }
-            QaModel.Answer answer = model.answer(QaModel.QUESTION, QaModel.CONTEXT, config.getBool("postprocess"));
-            for (int i = 0; i < 5; i++) {
-                model.answer(QaModel.QUESTION, QaModel.CONTEXT, true); // TorchScript optimizes during its first runs
-            }
+            model.warmUp();
+            Models.Answer answer = model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, config.getBool("postprocess"));
             long[] nanos = new long[TIMED_FORWARDS];
             for (int i = 0; i < nanos.length; i++) {
-                nanos[i] = model.answer(QaModel.QUESTION, QaModel.CONTEXT, true).forwardNanos();
+                nanos[i] = model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).forwardNanos();
             }
             Arrays.sort(nanos);
-            Console.info("Question: %s", QaModel.QUESTION);
+            Console.info("Question: %s", QaCodec.SAMPLE_QUESTION);
             Console.info("Model Answer: %s", answer.text());
-            Console.info("answer span: tokens %d to %d%s", answer.start(), answer.end(), answer.truncated() ? " (context truncated to sequence_length)" : "");
+            if (answer.startIndex() >= 0) {
+                Console.info("answer span: tokens %d to %d%s", answer.startIndex(), answer.endIndex(),
+                        answer.truncated() ? " (context truncated to sequence_length)" : "");
+            }
             Console.info("forward latency: %.2f ms median, %.2f ms min of %d forwards (batch %d, sequence length %d)",
                     nanos[nanos.length / 2] / 1e6, nanos[0] / 1e6, nanos.length, spec.batchSize(), spec.sequenceLength());
-        } catch (java.io.IOException e) {
-            throw CliError.failed(e.getMessage());
-        } catch (Exception e) {
-            throw CliError.failed("the traced model failed its test: " + e.getMessage(), e);
+        } catch (Models.ModelException e) {
+            throw CliError.failed(e.getMessage(), e);
         }
     }
 }

@@ -12,7 +12,7 @@
 //DEPS ai.djl.pytorch:pytorch-jni:2.7.1-0.36.0
 //DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
 //DEPS ai.djl.huggingface:tokenizers:0.36.0
-//SOURCES ServerSettings.java ServerMetrics.java ../lib/QaModel.java ../lib/CliError.java
+//SOURCES ServerSettings.java ServerMetrics.java ../lib/Models.java ../lib/QaCodec.java ../lib/CliError.java
 package server;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import lib.CliError;
-import lib.QaModel;
+import lib.Models;
 
 /**
  * The model server: NUM_MODELS copies of the traced model in one JVM, served over HTTP with the
@@ -56,10 +56,7 @@ public final class ModelServer {
 
     /** One loaded model copy. It pools its own predictors, so it may be called from many threads. */
     interface ModelCopy extends AutoCloseable {
-        QaModel.Answer answer(String question, String context, boolean postprocess) throws Exception;
-
-        /** Requests waiting for a free predictor. */
-        int waiting();
+        Models.Answer answer(String question, String context, boolean postprocess) throws Exception;
 
         @Override
         void close();
@@ -79,6 +76,9 @@ public final class ModelServer {
     private final ModelCopy[] copies;
     private final double[] loadSeconds;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** Requests per copy now; beyond its predictors they queue (the queue depth metric). */
+    private final AtomicInteger[] modelInFlight;
+    private final int predictors;
     private final CountDownLatch loaded = new CountDownLatch(1);
     private volatile State state = State.LOADING;
     private volatile String failure;
@@ -90,15 +90,18 @@ public final class ModelServer {
         this.metadata = metadata;
         this.copies = new ModelCopy[settings.numModels()];
         this.loadSeconds = new double[settings.numModels()];
+        this.modelInFlight = new AtomicInteger[settings.numModels()];
+        java.util.Arrays.setAll(modelInFlight, i -> new AtomicInteger());
+        this.predictors = settings.predictors(Runtime.getRuntime().availableProcessors());
     }
 
     public static void main(String... args) {
-        QaModel.quietEngineWarnings();
+        Models.quietEngineWarnings();
         ServerSettings settings;
         Map<String, Object> metadata;
         try {
             settings = ServerSettings.fromEnv(System.getenv());
-            metadata = QaModel.metadata(settings.modelDir());
+            metadata = Models.metadata(settings.modelDir());
         } catch (ServerSettings.BadSetting | CliError e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
@@ -119,19 +122,16 @@ public final class ModelServer {
     /** Loads copies of the trace folder's model with DJL; every copy gets its own predictor pool. */
     static Loader loader(ServerSettings settings) {
         int cores = Runtime.getRuntime().availableProcessors();
-        QaModel.Spec spec = QaModel.spec(settings.modelDir(), settings.processor(), settings.predictors(cores),
-                settings.intraOpThreads(cores), settings.neuronLibraryPath());
+        Models.Spec spec = Models.specOf(settings.modelDir(), settings.processor(), settings.intraOpThreads(cores), 1,
+                settings.neuronLibraryPath());
+        int predictors = settings.predictors(cores);
         return index -> {
-            QaModel model = QaModel.load(spec);
+            Models.QaModel model = Models.load(spec, predictors);
+            model.warmUp();
             return new ModelCopy() {
                 @Override
-                public QaModel.Answer answer(String question, String context, boolean postprocess) throws Exception {
+                public Models.Answer answer(String question, String context, boolean postprocess) {
                     return model.answer(question, context, postprocess);
-                }
-
-                @Override
-                public int waiting() {
-                    return model.waiting();
                 }
 
                 @Override
@@ -259,7 +259,6 @@ public final class ModelServer {
     private void predict(Context ctx) {
         long start = System.nanoTime();
         String modelParam = ctx.pathParam("model");
-        int status;
         boolean truncated = false;
         inFlight.incrementAndGet();
         metrics.inFlight.inc();
@@ -268,12 +267,12 @@ public final class ModelServer {
             int index = m.matches() && m.group(1).length() < 6 ? Integer.parseInt(m.group(1)) : -1;
             if (index < 0 || index >= copies.length) {
                 // the original's message, for any model it does not have
-                status = json(ctx, 404, detail("Model " + modelParam + " does not exist. Try a model name up to model" + (copies.length - 1)));
+                json(ctx, 404, detail("Model " + modelParam + " does not exist. Try a model name up to model" + (copies.length - 1)));
                 return;
             }
             if (state != State.READY) {
                 ctx.header("Retry-After", "5");
-                status = json(ctx, 503, detail(switch (state) {
+                json(ctx, 503, detail(switch (state) {
                     case LOADING -> "models are loading (" + readyCount() + " of " + copies.length + " ready); try again soon";
                     case DRAINING -> "the server is shutting down";
                     default -> "the models failed to load: " + failure;
@@ -284,18 +283,21 @@ public final class ModelServer {
             try {
                 pair = question(ctx);
             } catch (IllegalArgumentException e) {
-                status = json(ctx, 400, detail(e.getMessage()));
+                json(ctx, 400, detail(e.getMessage()));
                 return;
             }
             ModelCopy copy = copies[index];
-            QaModel.Answer answer;
-            metrics.queueDepth.labelValues(modelParam).set(copy.waiting());
+            Models.Answer answer;
+            int active = modelInFlight[index].incrementAndGet();
+            metrics.queueDepth.labelValues(modelParam).set(Math.max(0, active - predictors));
             try {
                 answer = copy.answer(pair[0], pair[1], settings.postprocess());
             } catch (Exception e) {
                 log("level=error event=inference_failed model=%s error=\"%s\"", modelParam, String.valueOf(e.getMessage()).replace("\"", "'"));
-                status = json(ctx, 500, detail("inference failed: " + e.getClass().getSimpleName()));
+                json(ctx, 500, detail("inference failed: " + e.getClass().getSimpleName()));
                 return;
+            } finally {
+                modelInFlight[index].decrementAndGet();
             }
             truncated = answer.truncated();
             Map<String, Object> body = new LinkedHashMap<>();
@@ -303,7 +305,7 @@ public final class ModelServer {
             if (truncated) {
                 body.put("truncated", true);
             }
-            status = json(ctx, 200, body);
+            json(ctx, 200, body);
         } finally {
             double seconds = (System.nanoTime() - start) / 1e9;
             inFlight.decrementAndGet();

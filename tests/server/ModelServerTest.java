@@ -45,7 +45,7 @@ class ModelServerTest {
     static void start() throws Exception {
         modelDir = TracedModel.bundled(dir, Map.of());
         ServerSettings s = settings(modelDir, 2, 2);
-        server = new ModelServer(s, ModelServer.loader(s), lib.QaModel.metadata(modelDir)).start();
+        server = new ModelServer(s, ModelServer.loader(s), lib.Models.metadata(modelDir)).start();
         assertTrue(server.awaitLoaded());
         base = "http://127.0.0.1:" + server.port();
     }
@@ -200,16 +200,11 @@ class ModelServerTest {
         }
 
         @Override
-        public lib.QaModel.Answer answer(String question, String context, boolean postprocess) {
+        public lib.Models.Answer answer(String question, String context, boolean postprocess) {
             if (fail) {
                 throw new IllegalStateException("boom");
             }
-            return new lib.QaModel.Answer("ok", 0, 1, false, 0);
-        }
-
-        @Override
-        public int waiting() {
-            return 0;
+            return new lib.Models.Answer("ok", 0, 1, false, 0);
         }
 
         @Override

@@ -51,7 +51,7 @@ class ServerProcessTest {
 
     @Test
     void sigtermLetsInFlightRequestsFinishThenExitsZero() throws Exception {
-        Path model = TracedModel.bundled(dir.resolve("project"), Map.of("sequence_length", "384"));
+        Path model = TracedModel.bundled(dir.resolve("project"), Map.of("sequence_length", "512"));
         int port = lib.LocalRuntime.freePort(19200, java.util.Set.of());
         Process p = start(Map.of("MODEL_DIR", model.toString(), "NUM_MODELS", "1", "PREDICTORS_PER_MODEL", "1",
                 "PORT", Integer.toString(port), "BIND_ADDRESS", "127.0.0.1", "QUIET", "True", "DRAIN_SECONDS", "60"));
@@ -60,15 +60,21 @@ class ServerProcessTest {
             Readiness.await(Map.of("server", URI.create(base + "/health/ready")), java.time.Duration.ofSeconds(120),
                     n -> p.isAlive() ? null : "exited");
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            String context = "the little engine says: 'I think I can' as it pulls the load. ".repeat(40);
+            String context = "the little engine says: 'I think I can' as it pulls the load. ".repeat(60);
             List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();
-            for (int i = 0; i < 24; i++) {
+            for (int i = 0; i < 48; i++) {
                 HttpRequest r = HttpRequest.newBuilder(URI.create(base + "/predictions/model0?seq_1="
                         + java.net.URLEncoder.encode(context + i, java.nio.charset.StandardCharsets.UTF_8))).build();
                 inFlight.add(http.sendAsync(r, HttpResponse.BodyHandlers.ofString()));
             }
-            // the first answer proves the others are queued behind the one predictor
-            inFlight.get(0).get(60, TimeUnit.SECONDS);
+            // SIGTERM only once every request has reached the server, and some are still queued
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            double[] seen;
+            do {
+                seen = inFlightAndDone(http, base);
+            } while (seen[0] + seen[1] < inFlight.size() && System.nanoTime() < deadline);
+            assertEquals(inFlight.size(), (int) (seen[0] + seen[1]), "all requests arrived");
+            assertTrue(seen[0] > 0, "some requests are still in flight when SIGTERM comes");
             p.toHandle().destroy();
             for (CompletableFuture<HttpResponse<String>> f : inFlight) {
                 assertEquals(200, f.get(60, TimeUnit.SECONDS).statusCode(), "in-flight requests finish");
@@ -80,6 +86,21 @@ class ServerProcessTest {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    /** jdo_requests_in_flight and the sum of jdo_requests_total, from /metrics. */
+    static double[] inFlightAndDone(HttpClient http, String base) throws Exception {
+        String text = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        double inFlight = 0;
+        double done = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith("jdo_requests_in_flight ")) {
+                inFlight = Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+            } else if (line.startsWith("jdo_requests_total{")) {
+                done += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return new double[] {inFlight, done};
     }
 
     String logOrEmpty() {
