@@ -2,7 +2,7 @@
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
-//SOURCES ../server/ModelServer.java
+//SOURCES ../server/ModelServer.java ../lib/*.java
 package bench;
 
 import java.net.URI;
