@@ -3,7 +3,10 @@
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //SOURCES lib/*.java
 
+import java.nio.file.Path;
 import lib.Cli;
+import lib.Console;
+import lib.KubernetesRuntime;
 import lib.CliError;
 import lib.Runtimes;
 import lib.StepCommand;
@@ -58,14 +61,20 @@ public class deploy extends StepCommand {
 
     @Command(name = "manifests", description = "kubernetes: writes the server manifests into app_dir without applying them.")
     int manifests() {
-        config();
-        throw CliError.unsupported("manifests arrive with issue #7 (Kubernetes)");
+        Console.step("Writing the server manifests (a dry run: nothing is applied) ...");
+        for (Path file : new KubernetesRuntime(config()).writeServerManifests()) {
+            Console.info("%s", file);
+        }
+        return 0;
     }
 
     @Command(name = "prepull", description = "kubernetes: a DaemonSet that pulls the model image onto every node: start, status or stop.")
     int prepull(@Parameters(paramLabel = "ACTION", description = "start, status or stop") String action) {
-        config();
-        throw CliError.unsupported("prepull arrives with issue #7 (Kubernetes)");
+        if (!config().runtime().equals("kubernetes")) {
+            throw CliError.unsupported("prepull is for runtime=kubernetes (runtime=" + config().runtime() + ")");
+        }
+        new KubernetesRuntime(config()).prepull(action);
+        return 0;
     }
 
     public static void main(String... args) {

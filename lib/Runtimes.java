@@ -6,15 +6,12 @@ public final class Runtimes {
     }
 
     public static Runtime of(Config config) {
-        if (config.runtime().equals("local")) {
-            return new LocalRuntime(config);
-        }
-        String issue = switch (config.runtime()) {
-            case "docker" -> "#6 (containers)";
-            case "kubernetes" -> "#7 (Kubernetes)";
+        return switch (config.runtime()) {
+            case "local" -> new LocalRuntime(config);
+            case "kubernetes" -> new KubernetesRuntime(config);
+            case "docker" -> throw CliError.unsupported("runtime=docker is not available yet (issue #6: containers)");
             default -> throw CliError.badInput("runtime=" + config.runtime() + " is not one of local, docker, kubernetes");
         };
-        throw CliError.unsupported("runtime=" + config.runtime() + " arrives with issue " + issue);
     }
 
     /** Checks a 0-based server index against num_servers; null (all servers) passes. */

@@ -1,0 +1,453 @@
+package lib;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import io.fabric8.kubernetes.client.dsl.LogWatch;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * runtime=kubernetes through the fabric8 client (no kubectl, envsubst, kubetail or bc): servers as
+ * Deployments and Services from {@link Manifests}, test clients as Jobs, everything labelled so
+ * that stop removes exactly what the project made. The kube context comes from kube_context and
+ * the standard kubeconfig.
+ */
+public final class KubernetesRuntime implements Runtime {
+    static final String FIELD_MANAGER = "jdo-inference";
+
+    private final Config config;
+    private final Manifests manifests;
+    private final Names names;
+    private final Supplier<KubernetesClient> clients;
+    private final boolean waitForRollout;
+    private KubernetesClient client;
+
+    public KubernetesRuntime(Config config) {
+        this(config, () -> connect(config), true);
+    }
+
+    /** With a given client (the tests' mock API server), and optionally without the rollout wait. */
+    KubernetesRuntime(Config config, Supplier<KubernetesClient> clients, boolean waitForRollout) {
+        this.config = config;
+        this.manifests = new Manifests(config);
+        this.names = new Names(config);
+        this.clients = clients;
+        this.waitForRollout = waitForRollout;
+    }
+
+    static KubernetesClient connect(Config config) {
+        String context = config.get("kube_context");
+        io.fabric8.kubernetes.client.Config kube = io.fabric8.kubernetes.client.Config.autoConfigure(context.isEmpty() ? null : context);
+        return new KubernetesClientBuilder().withConfig(kube).build();
+    }
+
+    private KubernetesClient client() {
+        if (client == null) {
+            client = clients.get();
+        }
+        return client;
+    }
+
+    private String contextName() {
+        String context = config.get("kube_context");
+        return context.isEmpty() ? "the current kube context" : "kube context " + context;
+    }
+
+    /** Runs a call against the API; unreachable clusters and refusals become one line. */
+    private <T> T api(String what, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 403) {
+                throw CliError.failed(what + ": forbidden by the cluster (" + contextName() + "): " + firstLine(e.getMessage()));
+            }
+            if (e.getCode() <= 0 || ioCause(e)) {
+                throw CliError.failed("cannot reach the Kubernetes API of " + contextName() + " (" + what + "): "
+                        + firstLine(rootMessage(e)) + "; check your kubeconfig");
+            }
+            throw CliError.failed(what + " failed: " + firstLine(e.getMessage()));
+        }
+    }
+
+    /** The API could not be reached at all (refused, unknown host, TLS, timeout). */
+    private static boolean ioCause(Throwable e) {
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof java.io.IOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+
+    private void ensureNamespace(String namespace) {
+        api("checking namespace " + namespace, () -> {
+            if (client().namespaces().withName(namespace).get() == null) {
+                Console.info("creating namespace %s", namespace);
+                client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace)
+                        .withLabels(Map.of("app.kubernetes.io/managed-by", Names.MANAGED_BY)).endMetadata().build()).create();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Server-side apply, as `kubectl apply --server-side` does; an API server that does not speak it
+     * (the fabric8 mock of the tests) gets create-or-update instead.
+     */
+    private void apply(HasMetadata object) {
+        api("applying " + object.getKind() + " " + object.getMetadata().getName(), () -> {
+            try {
+                client().resource(object).patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
+                        .withFieldManager(FIELD_MANAGER).withForce(true).build());
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 404 && e.getCode() != 415 && e.getCode() != 422 && e.getCode() != 400) {
+                    throw e;
+                }
+                client().resource(object).createOr(existing -> existing.update());
+            }
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- deploy
+
+    /** `deploy.java manifests`: writes the server manifests into app_dir without a cluster. */
+    public List<Path> writeServerManifests() {
+        return Manifests.write(names.appDir(), manifests.servers());
+    }
+
+    @Override
+    public void deployRun() {
+        String namespace = manifests.namespace();
+        List<Path> files = writeServerManifests();
+        Console.step("Deploying %d server%s to namespace %s (%s) ...", files.size(), files.size() == 1 ? "" : "s", namespace, contextName());
+        files.forEach(f -> Console.info("manifest %s", f));
+        ensureNamespace(namespace);
+        for (List<HasMetadata> objects : manifests.servers().values()) {
+            objects.forEach(this::apply);
+        }
+        if (waitForRollout) {
+            awaitRollout(Duration.ofSeconds(config.getInt("deploy_timeout")));
+        }
+    }
+
+    private List<Pod> pods(String namespace, Map<String, String> labels) {
+        return api("listing pods in " + namespace, () -> client().pods().inNamespace(namespace).withLabels(labels).list().getItems());
+    }
+
+    /** Waits until every server has a ready pod, failing at once on a pod that cannot recover. */
+    private void awaitRollout(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int count = config.getInt("num_servers");
+        String last = "";
+        while (true) {
+            int ready = 0;
+            List<String> waiting = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String name = manifests.serverName(i);
+                List<Pod> pods = pods(manifests.namespace(), Map.of(Manifests.APP, name));
+                PodHealth health = pods.isEmpty() ? new PodHealth(PodHealth.State.WAITING, "no pod yet") : PodHealth.of(pods.get(0));
+                switch (health.state()) {
+                    case READY -> ready++;
+                    case FAILED -> throw CliError.failed(name + " cannot start: " + health.reason()
+                            + " (see ./deploy.java status " + i + " and ./deploy.java logs " + i + ")");
+                    default -> waiting.add(name + ": " + health.reason());
+                }
+            }
+            String line = ready + "/" + count + " ready" + (waiting.isEmpty() ? "" : "; " + String.join("; ", waiting));
+            if (!line.equals(last)) {
+                Console.progress("%s", line);
+                last = line;
+            }
+            if (ready == count) {
+                Console.progressDone();
+                Console.step("All %d servers are ready.", count);
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                Console.progressDone();
+                throw CliError.failed("not ready after " + timeout.toSeconds() + " s (deploy_timeout): " + String.join("; ", waiting));
+            }
+            sleep(2000);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CliError.failed("interrupted");
+        }
+    }
+
+    @Override
+    public void deployStatus(Integer server) {
+        String ns = manifests.namespace();
+        Map<String, String> labels = server == null ? manifests.selector(Manifests.SERVER) : Map.of(Manifests.APP, manifests.serverName(server));
+        podTable(pods(ns, labels));
+        List<Service> services = api("listing services in " + ns, () -> client().services().inNamespace(ns).withLabels(labels).list().getItems());
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("SERVICE", "TYPE", "CLUSTER-IP", "PORT"));
+        for (Service s : services) {
+            rows.add(List.of(s.getMetadata().getName(), String.valueOf(s.getSpec().getType()), String.valueOf(s.getSpec().getClusterIP()),
+                    s.getSpec().getPorts().isEmpty() ? "-" : s.getSpec().getPorts().get(0).getPort() + "/TCP"));
+        }
+        if (services.isEmpty()) {
+            Console.step("No services of %s in namespace %s.", config.get("app_name"), ns);
+        } else {
+            Console.table(rows);
+        }
+    }
+
+    private void podTable(List<Pod> pods) {
+        if (pods.isEmpty()) {
+            Console.step("No pods.");
+            return;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("POD", "READY", "PHASE", "RESTARTS", "NODE", "IP", "STATUS"));
+        for (Pod p : pods) {
+            PodHealth h = PodHealth.of(p);
+            var status = p.getStatus();
+            rows.add(List.of(p.getMetadata().getName(), h.state() == PodHealth.State.READY ? "yes" : "no",
+                    status == null ? "-" : String.valueOf(status.getPhase()), Integer.toString(PodHealth.restarts(p)),
+                    String.valueOf(p.getSpec() == null ? "-" : p.getSpec().getNodeName()),
+                    status == null ? "-" : String.valueOf(status.getPodIP()), h.reason()));
+        }
+        Console.table(rows);
+    }
+
+    @Override
+    public void deployLogs(Integer server, boolean follow) {
+        Map<String, String> labels = server == null ? manifests.selector(Manifests.SERVER) : Map.of(Manifests.APP, manifests.serverName(server));
+        logs(manifests.namespace(), labels, follow);
+    }
+
+    /** Logs of the pods, prefixed with the pod's name when there are several; followed until Ctrl-C. */
+    private void logs(String namespace, Map<String, String> labels, boolean follow) {
+        List<Pod> pods = pods(namespace, labels);
+        if (pods.isEmpty()) {
+            Console.step("No pods, so there are no logs.");
+            return;
+        }
+        boolean prefix = pods.size() > 1;
+        if (!follow) {
+            for (Pod p : pods) {
+                String log = api("reading logs of " + p.getMetadata().getName(),
+                        () -> client().pods().inNamespace(namespace).withName(p.getMetadata().getName()).getLog());
+                log.lines().forEach(l -> System.out.println(prefix ? "[" + p.getMetadata().getName() + "] " + l : l));
+            }
+            return;
+        }
+        List<Thread> readers = new ArrayList<>();
+        for (Pod p : pods) {
+            String name = p.getMetadata().getName();
+            LogWatch watch = api("following logs of " + name, () -> client().pods().inNamespace(namespace).withName(name).watchLog());
+            readers.add(Thread.ofPlatform().start(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        System.out.println(prefix ? "[" + name + "] " + line : line);
+                    }
+                } catch (java.io.IOException e) {
+                    Console.warn("log of %s ended: %s", name, e.getMessage());
+                } finally {
+                    watch.close();
+                }
+            }));
+        }
+        for (Thread t : readers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void deployExec(int server) {
+        exec(manifests.namespace(), Map.of(Manifests.APP, manifests.serverName(server)));
+    }
+
+    /** An interactive shell in the pod, stdin and stdout wired to this terminal. */
+    private void exec(String namespace, Map<String, String> labels) {
+        List<Pod> pods = pods(namespace, labels);
+        if (pods.isEmpty()) {
+            throw CliError.failed("no pod found in " + namespace + " for " + labels.get(Manifests.APP));
+        }
+        String pod = pods.get(0).getMetadata().getName();
+        Console.step("Opening a shell in pod %s (exit to leave) ...", pod);
+        try (ExecWatch watch = api("exec into " + pod, () -> client().pods().inNamespace(namespace).withName(pod)
+                .redirectingInput().writingOutput(System.out).writingError(System.err).withTTY().exec("sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"))) {
+            Thread pump = Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    System.in.transferTo(watch.getInput());
+                } catch (java.io.IOException ignored) {
+                    // the shell ended
+                }
+            });
+            watch.exitCode().join();
+            pump.interrupt();
+        }
+    }
+
+    @Override
+    public void deployStop() {
+        String ns = manifests.namespace();
+        Map<String, String> labels = manifests.selector(Manifests.SERVER);
+        int removed = api("deleting servers in " + ns, () ->
+                client().apps().deployments().inNamespace(ns).withLabels(labels).delete().size()
+                        + client().services().inNamespace(ns).withLabels(labels).delete().size());
+        Console.step(removed == 0 ? "No servers of %s in namespace %s; nothing to stop." : "Deleted the servers of %s in namespace %s.",
+                config.get("app_name"), ns);
+    }
+
+    /** `deploy.java prepull start|status|stop`. */
+    public void prepull(String action) {
+        var daemonSet = manifests.prepull();
+        String ns = manifests.namespace();
+        switch (action) {
+            case "start" -> {
+                Manifests.write(names.appDir(), Map.of(daemonSet.getMetadata().getName() + ".yaml", List.of(daemonSet)));
+                ensureNamespace(ns);
+                apply(daemonSet);
+                Console.step("Pre-pulling %s onto every %s node (DaemonSet %s).", names.modelImage(), config.get("instance_type"),
+                        daemonSet.getMetadata().getName());
+            }
+            case "status" -> {
+                var current = api("reading DaemonSet", () -> client().apps().daemonSets().inNamespace(ns).withName(daemonSet.getMetadata().getName()).get());
+                if (current == null || current.getStatus() == null) {
+                    Console.step("No pre-pull DaemonSet %s in %s.", daemonSet.getMetadata().getName(), ns);
+                } else {
+                    Console.step("%s: %d of %d nodes have the image ready.", daemonSet.getMetadata().getName(),
+                            current.getStatus().getNumberReady(), current.getStatus().getDesiredNumberScheduled());
+                }
+            }
+            case "stop" -> {
+                api("deleting DaemonSet", () -> client().apps().daemonSets().inNamespace(ns).withName(daemonSet.getMetadata().getName()).delete());
+                Console.step("Deleted the pre-pull DaemonSet %s.", daemonSet.getMetadata().getName());
+            }
+            default -> throw CliError.badInput("prepull takes start, status or stop, not '" + action + "'");
+        }
+    }
+
+    // ---------------------------------------------------------------- test
+
+    @Override
+    public void testRun(String test) {
+        String ns = manifests.testNamespace();
+        Map<String, List<HasMetadata>> files = manifests.testClients(test);
+        Manifests.write(names.testDir(), files);
+        ensureNamespace(ns);
+        removeTestClients(ns);
+        for (List<HasMetadata> objects : files.values()) {
+            objects.forEach(o -> api("creating " + o.getKind() + " " + o.getMetadata().getName(), () -> client().resource(o).create()));
+        }
+        Console.step("Created %d test client%s (%s) in namespace %s; follow with ./test.java logs%s", files.size(),
+                files.size() == 1 ? "" : "s", test == null ? "idle" : test, ns,
+                "bmk".equals(test) ? ", then aggregate with ./test.java run bma" : "");
+    }
+
+    private int removeTestClients(String ns) {
+        Map<String, String> labels = manifests.selector(Manifests.TEST_CLIENT);
+        return api("deleting test clients in " + ns, () ->
+                client().batch().v1().jobs().inNamespace(ns).withLabels(labels).withPropagationPolicy(
+                        io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete().size()
+                        + client().apps().deployments().inNamespace(ns).withLabels(labels).delete().size());
+    }
+
+    private Map<String, String> clientLabels(Integer client) {
+        return client == null ? manifests.selector(Manifests.TEST_CLIENT) : Map.of(Manifests.APP, manifests.clientName(client));
+    }
+
+    @Override
+    public void testStatus(Integer client) {
+        String ns = manifests.testNamespace();
+        var jobs = api("listing jobs", () -> client().batch().v1().jobs().inNamespace(ns).withLabels(clientLabels(client)).list().getItems());
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("JOB", "ACTIVE", "SUCCEEDED", "FAILED"));
+        for (var j : jobs) {
+            var s = j.getStatus();
+            rows.add(List.of(j.getMetadata().getName(), s == null ? "0" : String.valueOf(nz(s.getActive())),
+                    s == null ? "0" : String.valueOf(nz(s.getSucceeded())), s == null ? "0" : String.valueOf(nz(s.getFailed()))));
+        }
+        if (jobs.isEmpty()) {
+            Console.step("No test jobs in namespace %s.", ns);
+        } else {
+            Console.table(rows);
+        }
+        podTable(pods(ns, clientLabels(client)));
+    }
+
+    private static int nz(Integer i) {
+        return i == null ? 0 : i;
+    }
+
+    @Override
+    public void testLogs(Integer client, boolean follow) {
+        logs(manifests.testNamespace(), clientLabels(client), follow);
+    }
+
+    @Override
+    public void testExec(int client) {
+        exec(manifests.testNamespace(), clientLabels(client));
+    }
+
+    @Override
+    public void testStop() {
+        int removed = removeTestClients(manifests.testNamespace());
+        Console.step(removed == 0 ? "No test clients; nothing to stop." : "Deleted the test clients.");
+    }
+
+    @Override
+    public Map<String, String> finishedTestOutputs() {
+        String ns = manifests.testNamespace();
+        Map<String, String> outputs = new TreeMap<>();
+        for (Pod p : pods(ns, manifests.selector(Manifests.TEST_CLIENT))) {
+            String phase = p.getStatus() == null ? "" : p.getStatus().getPhase();
+            if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+                String name = p.getMetadata().getLabels().getOrDefault(Manifests.APP, p.getMetadata().getName());
+                outputs.put(name, api("reading logs of " + p.getMetadata().getName(),
+                        () -> client().pods().inNamespace(ns).withName(p.getMetadata().getName()).getLog()));
+            }
+        }
+        return outputs;
+    }
+
+    /** The servers' manifests as the objects the tests compare. */
+    Map<String, List<HasMetadata>> serverObjects() {
+        return new LinkedHashMap<>(manifests.servers());
+    }
+}

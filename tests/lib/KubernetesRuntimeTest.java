@@ -1,0 +1,232 @@
+package lib;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The Kubernetes runtime against the fabric8 mock API server in CRUD mode, the manifests against
+ * golden files (regenerate: tests/run -Dtest=KubernetesRuntimeTest -Djdo.golden.update=true), and
+ * the pod-status decisions on pod objects.
+ */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesRuntimeTest {
+    static KubernetesClient client;
+    static KubernetesMockServer server;
+    static final Path GOLDEN = Path.of("tests/golden/kubernetes");
+
+    @TempDir
+    Path dir;
+
+    Config config(Map<String, String> overrides) throws IOException {
+        Path file = dir.resolve("config.properties");
+        if (!Files.exists(file)) {
+            Files.copy(Path.of("config.properties"), file);
+        }
+        Map<String, String> all = new java.util.HashMap<>(Map.of("runtime", "kubernetes", "account", "123456789012",
+                "num_servers", "2", "num_test_containers", "3"));
+        all.putAll(overrides);
+        return Config.load(file, all);
+    }
+
+    KubernetesRuntime runtime(Map<String, String> overrides) throws IOException {
+        return new KubernetesRuntime(config(overrides), () -> client, false);
+    }
+
+    @BeforeEach
+    void clean() {
+        client.namespaces().delete();
+        client.apps().deployments().inAnyNamespace().delete();
+        client.services().inAnyNamespace().delete();
+        client.batch().v1().jobs().inAnyNamespace().delete();
+    }
+
+    static void golden(String name, String actual) throws IOException {
+        Path file = GOLDEN.resolve(name);
+        if (Boolean.getBoolean("jdo.golden.update")) {
+            Files.createDirectories(GOLDEN);
+            Files.writeString(file, actual);
+        }
+        assertEquals(Files.readString(file), actual, name + " differs from its golden file");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cpu", "gpu", "graviton", "inf1", "inf2"})
+    void serverManifestsOfEveryProcessorMatchTheirGoldenFileAndParseBack(String processor) throws IOException {
+        Manifests m = new Manifests(config(Map.of("processor", processor)));
+        String yaml = Manifests.yaml(m.server(0));
+        golden("server-" + processor + ".yaml", yaml);
+        List<HasMetadata> back = Serialization.unmarshal(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(List.of("Service", "Deployment"), back.stream().map(HasMetadata::getKind).toList());
+        Deployment d = (Deployment) back.get(1);
+        var pod = d.getSpec().getTemplate().getSpec();
+        var c = pod.getContainers().get(0);
+        assertEquals("123456789012.dkr.ecr.us-west-2.amazonaws.com/tiny-bert-qa:v15-" + processor, c.getImage());
+        assertEquals("c7g.4xlarge", pod.getNodeSelector().get("node.kubernetes.io/instance-type"));
+        assertEquals(processor.equals("graviton") ? "arm64" : null, pod.getNodeSelector().get("kubernetes.io/arch"));
+        var limits = c.getResources().getLimits();
+        switch (processor) {
+            case "gpu" -> assertEquals("1", limits.get("nvidia.com/gpu").getAmount());
+            case "inf1", "inf2" -> {
+                assertEquals("1", limits.get("aws.amazon.com/neuron").getAmount());
+                assertEquals(List.of("IPC_LOCK"), c.getSecurityContext().getCapabilities().getAdd());
+            }
+            default -> assertEquals("1", limits.get("cpu").getAmount());
+        }
+        assertEquals("/health/ready", c.getReadinessProbe().getHttpGet().getPath());
+        assertEquals("/health/live", c.getLivenessProbe().getHttpGet().getPath());
+        assertEquals(60, c.getStartupProbe().getFailureThreshold(), "startup probe covers deploy_timeout");
+        assertTrue(pod.getSecurityContext().getRunAsNonRoot());
+        assertEquals(Long.valueOf(Servers.DRAIN_SECONDS + 10), pod.getTerminationGracePeriodSeconds());
+        assertEquals("16", c.getEnv().stream().filter(e -> e.getName().equals("NUM_MODELS")).findFirst().orElseThrow().getValue());
+    }
+
+    @Test
+    void testJobsIdleClientsAndPrepullMatchTheirGoldenFiles() throws IOException {
+        Manifests m = new Manifests(config(Map.of()));
+        golden("test-bmk.yaml", Manifests.yaml(List.of(m.testClient(0, "bmk"))));
+        golden("test-idle.yaml", Manifests.yaml(List.of(m.testClient(1, null))));
+        golden("prepull.yaml", Manifests.yaml(List.of(m.prepull())));
+        Job job = (Job) m.testClient(0, "bmk");
+        assertEquals(4, job.getSpec().getBackoffLimit());
+        assertEquals("Never", job.getSpec().getTemplate().getSpec().getRestartPolicy());
+        assertEquals("c5.4xlarge", job.getSpec().getTemplate().getSpec().getNodeSelector().get("node.kubernetes.io/instance-type"));
+        List<String> args = job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+        assertEquals("bmk", args.get(0));
+        assertTrue(args.contains("http://tiny-bert-qa-cpu-1.mpi.svc.cluster.local:8080"), args.toString());
+    }
+
+    @Test
+    void manifestsCommandWritesYamlForAProcessorWithoutACluster() throws IOException {
+        support.Scripts.project(dir.resolve("p"), Map.of("account", "123456789012"));
+        var run = support.Scripts.run(dir.resolve("p"), "deploy.java", "manifests", "-Dprocessor=gpu", "-Dnum_servers=2");
+        assertEquals(0, run.exitCode(), run::toString);
+        Path app = dir.resolve("p/app-tiny-bert-qa-gpu-c7g.4xlarge");
+        assertTrue(Files.isRegularFile(app.resolve("tiny-bert-qa-gpu-0.yaml")), run::toString);
+        assertTrue(Files.readString(app.resolve("tiny-bert-qa-gpu-1.yaml")).contains("nvidia.com/gpu"));
+    }
+
+    @Test
+    void runCreatesTheNamespaceAndServersOnceAndStopRemovesOnlyOurs() throws IOException {
+        KubernetesRuntime k = runtime(Map.of());
+        client.apps().deployments().inNamespace("default").resource(new DeploymentBuilder().withNewMetadata().withName("not-ours")
+                .withNamespace("default").endMetadata().build()).create();
+        k.deployRun();
+        assertNotNull(client.namespaces().withName("mpi").get());
+        assertEquals(List.of("tiny-bert-qa-cpu-0", "tiny-bert-qa-cpu-1"),
+                client.apps().deployments().inNamespace("mpi").list().getItems().stream().map(d -> d.getMetadata().getName()).sorted().toList());
+        assertEquals(2, client.services().inNamespace("mpi").list().getItems().size());
+        assertTrue(Files.isRegularFile(dir.resolve("app-tiny-bert-qa-cpu-c7g.4xlarge/tiny-bert-qa-cpu-1.yaml")));
+
+        k.deployRun();
+        assertEquals(2, client.apps().deployments().inNamespace("mpi").list().getItems().size(), "run twice: no duplicates");
+        k.deployStatus(null);
+        k.deployStatus(1);
+
+        client.apps().deployments().inNamespace("mpi").resource(new DeploymentBuilder().withNewMetadata().withName("foreign")
+                .withNamespace("mpi").endMetadata().build()).create();
+        k.deployStop();
+        assertEquals(List.of("foreign"), client.apps().deployments().inNamespace("mpi").list().getItems().stream()
+                .map(d -> d.getMetadata().getName()).toList(), "stop deletes exactly what the project made");
+        assertEquals(0, client.services().inNamespace("mpi").list().getItems().size());
+        assertNotNull(client.apps().deployments().inNamespace("default").withName("not-ours").get());
+        k.deployStop();
+    }
+
+    @Test
+    void testRunCreatesOneJobPerClientAndStopDeletesThem() throws IOException {
+        KubernetesRuntime k = runtime(Map.of("test_namespace", "load"));
+        k.testRun("bmk");
+        assertNotNull(client.namespaces().withName("load").get());
+        List<Job> jobs = client.batch().v1().jobs().inNamespace("load").list().getItems();
+        assertEquals(List.of("test-tiny-bert-qa-0", "test-tiny-bert-qa-1", "test-tiny-bert-qa-2"),
+                jobs.stream().map(j -> j.getMetadata().getName()).sorted().toList());
+        k.testRun("rnd");
+        assertEquals(3, client.batch().v1().jobs().inNamespace("load").list().getItems().size(), "a new run replaces the old jobs");
+        assertEquals("rnd", client.batch().v1().jobs().inNamespace("load").withName("test-tiny-bert-qa-0").get()
+                .getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().get(0));
+        k.testRun(null);
+        assertEquals(3, client.apps().deployments().inNamespace("load").list().getItems().size(), "idle clients are deployments");
+        k.testStatus(null);
+        k.testStop();
+        assertEquals(0, client.batch().v1().jobs().inNamespace("load").list().getItems().size());
+        assertEquals(0, client.apps().deployments().inNamespace("load").list().getItems().size());
+        assertTrue(Files.isRegularFile(dir.resolve("app-test-tiny-bert-qa-c7g.4xlarge/test-tiny-bert-qa-2.yaml")));
+    }
+
+    @Test
+    void onlyFinishedClientPodsAreReadForBma() throws IOException {
+        KubernetesRuntime k = runtime(Map.of());
+        client.pods().inNamespace("mpi").resource(new PodBuilder().withNewMetadata().withName("test-tiny-bert-qa-0-abcde").withNamespace("mpi")
+                .withLabels(new Manifests(config(Map.of())).selector(Manifests.TEST_CLIENT)).endMetadata()
+                .withNewStatus().withPhase("Running").endStatus().build()).create();
+        assertEquals(Map.of(), k.finishedTestOutputs(), "a running client is not read");
+    }
+
+    static Pod pod(String yaml) {
+        return Serialization.unmarshal(yaml, Pod.class);
+    }
+
+    @Test
+    void podHealthTellsWaitingFromFailedWithTheReason() {
+        PodHealth pull = PodHealth.of(pod("status:\n  phase: Pending\n  containerStatuses:\n  - name: main\n    state:\n      waiting:\n"
+                + "        reason: ImagePullBackOff\n        message: Back-off pulling image \"x\"\n"));
+        assertEquals(PodHealth.State.FAILED, pull.state());
+        assertEquals("ImagePullBackOff: Back-off pulling image \"x\"", pull.reason());
+        assertEquals(PodHealth.State.FAILED, PodHealth.of(pod("status:\n  containerStatuses:\n  - name: main\n    restartCount: 4\n    state:\n"
+                + "      waiting:\n        reason: CrashLoopBackOff\n")).state());
+        PodHealth unschedulable = PodHealth.of(pod("status:\n  phase: Pending\n  conditions:\n  - type: PodScheduled\n    status: \"False\"\n"
+                + "    reason: Unschedulable\n    message: '0/3 nodes are available: 3 Insufficient aws.amazon.com/neuron.'\n"));
+        assertEquals(PodHealth.State.WAITING, unschedulable.state());
+        assertEquals("Pending: Unschedulable: 0/3 nodes are available: 3 Insufficient aws.amazon.com/neuron.", unschedulable.reason());
+        assertEquals(PodHealth.State.WAITING, PodHealth.of(pod("status:\n  containerStatuses:\n  - name: main\n    state:\n      waiting:\n"
+                + "        reason: ContainerCreating\n")).state());
+        assertEquals(PodHealth.State.READY, PodHealth.of(pod("status:\n  phase: Running\n  conditions:\n  - type: Ready\n    status: \"True\"\n")).state());
+        assertEquals(PodHealth.State.WAITING, PodHealth.of(pod("status:\n  phase: Running\n  conditions:\n  - type: Ready\n    status: \"False\"\n")).state());
+        assertEquals(4, PodHealth.restarts(pod("status:\n  containerStatuses:\n  - name: main\n    restartCount: 4\n")));
+    }
+
+    @Test
+    void anUnreachableClusterIsOneLineNamingTheContext() throws IOException {
+        KubernetesClient nowhere = new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client.ConfigBuilder()
+                .withMasterUrl("https://127.0.0.1:1").withRequestRetryBackoffLimit(0).withConnectionTimeout(2000).build()).build();
+        KubernetesRuntime k = new KubernetesRuntime(config(Map.of()), () -> nowhere, false);
+        CliError e = assertThrows(CliError.class, k::deployRun);
+        assertEquals(CliError.FAILED, e.exitCode());
+        assertTrue(e.getMessage().startsWith("cannot reach the Kubernetes API of the current kube context (checking namespace mpi): "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void aForbiddenNamespaceIsOneLine() throws IOException {
+        server.expect().get().withPath("/api/v1/namespaces/locked").andReturn(403, "{\"kind\":\"Status\",\"code\":403,\"message\":\"namespaces \\\"locked\\\" is forbidden\"}").always();
+        CliError e = assertThrows(CliError.class, () -> runtime(Map.of("namespace", "locked")).deployRun());
+        assertTrue(e.getMessage().startsWith("checking namespace locked: forbidden by the cluster (the current kube context)"), e.getMessage());
+    }
+}
