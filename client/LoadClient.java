@@ -196,7 +196,7 @@ public class LoadClient implements Callable<Integer> {
         AtomicLong tickets = new AtomicLong();
         long periodNanos = open ? (long) (1e9 / rate) : 0;
 
-        out.printf("bmk %s: %s, %d threads%s, %d servers x %d models, %.0f s warm-up, %.0f s measured%n", name,
+        out.printf("bmk %s: %s, %d threads%s, %d server(s) x %d models, %.0f s warm-up, %.0f s measured%n", name,
                 open ? "open loop" : "closed loop", threads, open ? String.format(Locale.ROOT, ", %.1f requests/s", rate) : "",
                 servers.size(), models, warmup, duration);
         out.flush();

@@ -102,7 +102,7 @@ public final class LocalRuntime implements Runtime {
             Console.step("All %d servers are already running.", count);
             return;
         }
-        Console.step("Waiting for %d server%s to load their models ...", starting.size(), starting.size() == 1 ? "" : "s");
+        Console.step("Waiting for %d server%s to load the models ...", starting.size(), starting.size() == 1 ? "" : "s");
         Map<String, LocalProcess> byName = new HashMap<>();
         started.forEach(p -> byName.put(p.name(), p));
         try {
