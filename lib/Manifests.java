@@ -216,7 +216,7 @@ public final class Manifests {
                 .withNewSpec().withNodeSelector(Map.of("node.kubernetes.io/instance-type", config.get("instance_type")))
                 .addNewContainer().withName("pull").withImage(names.modelImage()).withImagePullPolicy(config.get("image_pull_policy"))
                 .withCommand("sleep", "infinity")
-                .withNewResources().withRequests(Map.of("cpu", new Quantity("10m"), "memory", new Quantity("16Mi"))).endResources()
+                .withNewResources().withRequests(new TreeMap<>(Map.of("cpu", new Quantity("10m"), "memory", new Quantity("16Mi")))).endResources()
                 .endContainer().endSpec().endTemplate().endSpec().build();
     }
 

@@ -96,6 +96,16 @@ class LocalCycleTest {
         assertTrue(one.stdout().contains("tiny-bert-qa-cpu-1") && !one.stdout().contains("tiny-bert-qa-cpu-0"), one::toString);
         Run out = Scripts.run(project, "deploy.java", "status", "2");
         assertEquals(2, out.exitCode(), out::toString);
+        Path shell = dir.resolve("fake-shell.sh");
+        try {
+            Files.writeString(shell, "#!/bin/sh\necho \"in $PWD with NUM_MODELS=$NUM_MODELS PORT=$PORT\"\n");
+            shell.toFile().setExecutable(true);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        Run exec = Scripts.run(project, Map.of("SHELL", shell.toString()), 120, "deploy.java", "exec", "1");
+        assertEquals(0, exec.exitCode(), exec::toString);
+        assertTrue(exec.stdout().contains("in " + dir.resolve(".jdo/local/servers/tiny-bert-qa-cpu-1") + " with NUM_MODELS=2 PORT=18081"), exec::toString);
         Run logs = ok("deploy.java", "logs", "--no-follow");
         assertTrue(logs.stdout().contains("[tiny-bert-qa-cpu-0] ") && logs.stdout().contains("[tiny-bert-qa-cpu-1] "), logs::toString);
     }

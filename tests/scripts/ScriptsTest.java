@@ -100,6 +100,25 @@ class ScriptsTest {
     }
 
     @Test
+    void configEditOpensTheEditorThenValidates() throws IOException {
+        Path own = Scripts.project(dir.resolve("edit"), Map.of());
+        Run ok = Scripts.run(own, Map.of("EDITOR", "sed -i s/^num_servers=1$/num_servers=4/"), 600, "config.java", "edit");
+        assertEquals(0, ok.exitCode(), ok::toString);
+        assertEquals("4", Scripts.run(own, "config.java", "get", "num_servers").stdout().strip());
+        Run bad = Scripts.run(own, Map.of("EDITOR", "sed -i s/^processor=cpu$/processor=tpu/"), 600, "config.java", "edit");
+        assertEquals(2, bad.exitCode(), bad::toString);
+        assertTrue(bad.stderr().contains("processor=tpu is not one of cpu, gpu, graviton, inf1, inf2"), bad::toString);
+    }
+
+    @Test
+    void traceOfAMissingModelIsOneLineNamingThePath() {
+        Run run = Scripts.run(project, "trace.java", "-Dmodel_source=/no/such.pt");
+        assertEquals(2, run.exitCode(), run::toString);
+        assertEquals("error: model_source: no such file or folder: /no/such.pt", run.stderr().lines()
+                .filter(l -> !l.startsWith("[jbang]")).reduce("", (a, b) -> a + b).strip());
+    }
+
+    @Test
     void configSetKeepsTheFileAndRefusesBadValues() throws IOException {
         Path own = Scripts.project(dir.resolve("set"), Map.of());
         Run ok = Scripts.run(own, "config.java", "set", "num_servers", "3");
