@@ -3,7 +3,15 @@
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //SOURCES lib/*.java
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import lib.Aws;
 import lib.Cli;
+import lib.ConfigKeys;
+import lib.Console;
+import lib.Stacks;
 import lib.CliError;
 import lib.StepCommand;
 import picocli.CommandLine.Command;
@@ -24,8 +32,33 @@ public class provision extends StepCommand {
 
     @Override
     public Integer call() {
-        config();
-        throw CliError.unsupported("provision arrives with issue #8 (AWS)");
+        // a dry run shows what provisioning a cluster would create, whatever runtime is configured
+        String target = runtime != null ? runtime : dryRun ? "kubernetes" : config().runtime();
+        if (!ConfigKeys.RUNTIMES.contains(target)) {
+            throw CliError.badInput("unknown runtime '" + target + "': use local, docker or kubernetes");
+        }
+        if (!target.equals("kubernetes")) {
+            Console.step("runtime=%s runs on this machine and needs no infrastructure: nothing to provision.", target);
+            return 0;
+        }
+        String stack = config().get("stack_name");
+        Map<String, String> parameters = Stacks.managementParameters(config());
+        if (dryRun) {
+            Console.step("Dry run: stack %s in region %s from %s (nothing is sent to AWS)", stack, config().get("region"), Stacks.TEMPLATE);
+            System.out.println();
+            System.out.print(Stacks.managementTemplate());
+            System.out.println();
+            List<List<String>> rows = new ArrayList<>();
+            rows.add(List.of("PARAMETER", "VALUE"));
+            parameters.forEach((k, v) -> rows.add(List.of(k, v.isEmpty() ? "(none)" : v)));
+            Console.table(rows);
+            return 0;
+        }
+        new Stacks(Aws.cloudFormation(config()), Duration.ofSeconds(10)).createOrUpdate(stack, Stacks.managementTemplate(), parameters);
+        Console.step("The management instance now creates EKS cluster %s (about 20-30 minutes). Then reach it with:",
+                config().get("cluster_name"));
+        Console.info("aws eks update-kubeconfig --name %s --region %s", config().get("cluster_name"), config().get("region"));
+        return 0;
     }
 
     public static void main(String... args) {
