@@ -1,6 +1,7 @@
 package lib;
 
 //DEPS info.picocli:picocli:4.7.7
+//DEPS org.slf4j:slf4j-api:2.0.17
 //DEPS org.slf4j:slf4j-simple:2.0.17
 
 import picocli.CommandLine;

@@ -54,7 +54,17 @@ public final class KubernetesRuntime implements Runtime {
 
     static KubernetesClient connect(Config config) {
         String context = config.get("kube_context");
+        String kubeconfig = System.getenv("KUBECONFIG");
+        boolean hasFile = kubeconfig != null && !kubeconfig.isBlank()
+                || java.nio.file.Files.isRegularFile(Path.of(System.getProperty("user.home"), ".kube", "config"));
+        if (!hasFile && System.getenv("KUBERNETES_SERVICE_HOST") == null) {
+            throw CliError.failed("no kubeconfig found (KUBECONFIG or ~/.kube/config) and not running in a cluster:"
+                    + " for EKS run aws eks update-kubeconfig --name <cluster> --region " + config.get("region"));
+        }
         io.fabric8.kubernetes.client.Config kube = io.fabric8.kubernetes.client.Config.autoConfigure(context.isEmpty() ? null : context);
+        // fail within seconds when the API is unreachable, instead of retrying for minutes
+        kube.setRequestRetryBackoffLimit(2);
+        kube.setConnectionTimeout(5_000);
         return new KubernetesClientBuilder().withConfig(kube).build();
     }
 
