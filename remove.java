@@ -2,9 +2,14 @@
 //JAVA 21+
 //SOURCES lib/*.java
 
+import java.util.List;
 import lib.Cli;
 import lib.CliError;
+import lib.Config;
+import lib.ConfigKeys;
+import lib.Console;
 import lib.StepCommand;
+import lib.Stacks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;
@@ -22,8 +27,40 @@ public class remove extends StepCommand {
 
     @Override
     public Integer call() {
-        config();
-        throw CliError.unsupported("remove arrives with issue #8 (AWS)");
+        Config config = config();
+        String target = runtime == null ? config.runtime() : runtime;
+        if (!ConfigKeys.RUNTIMES.contains(target)) {
+            throw CliError.badInput("unknown runtime '" + target + "': use one of " + String.join(", ", ConfigKeys.RUNTIMES));
+        }
+        if (!target.equals("kubernetes")) {
+            Console.step("Nothing to remove for runtime %s: provision creates no infrastructure for it.", target);
+            return 0;
+        }
+        // asked before anything is looked up, so scripts learn at once that they need --yes
+        if (!yes && System.console() == null) {
+            throw CliError.badInput("remove deletes the EKS cluster and the stack " + config.get("stack_name")
+                    + " and cannot be undone; there is no terminal to confirm on, so pass --yes");
+        }
+        try (Stacks stacks = Stacks.open(config)) {
+            List<List<String>> plan = stacks.removalPlan(config.get("cluster_name"), config.get("stack_name"));
+            if (plan.isEmpty()) {
+                Console.step("Nothing to remove in %s: no stack %s and no eksctl stacks of cluster %s.",
+                        config.get("region"), config.get("stack_name"), config.get("cluster_name"));
+                return 0;
+            }
+            Console.step("Stacks to delete in %s, in this order:", config.get("region"));
+            plan.forEach(group -> Console.info("%s", String.join(", ", group)));
+            if (!yes) {
+                String answer = System.console().readLine("Delete them? This cannot be undone. [y/N] ");
+                if (answer == null || !answer.strip().equalsIgnoreCase("y") && !answer.strip().equalsIgnoreCase("yes")) {
+                    Console.step("Nothing deleted.");
+                    return 0;
+                }
+            }
+            stacks.delete(plan);
+        }
+        Console.step("Removed everything provision created in %s.", config.get("region"));
+        return 0;
     }
 
     public static void main(String... args) {
