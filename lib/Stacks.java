@@ -177,8 +177,7 @@ public final class Stacks implements AutoCloseable {
         java.util.Collections.reverse(events);
         for (StackEvent e : events) {
             if (e.resourceStatusAsString() != null && e.resourceStatusAsString().endsWith("_FAILED")
-                    && !name.equals(e.logicalResourceId()) && e.resourceStatusReason() != null
-                    && !e.resourceStatusReason().contains("cancelled")) {
+                    && !name.equals(e.logicalResourceId()) && e.resourceStatusReason() != null) {
                 return ": " + e.logicalResourceId() + " (" + e.resourceType() + ") failed: " + e.resourceStatusReason();
             }
         }
