@@ -1,6 +1,7 @@
 package lib;
 
 //DEPS software.amazon.awssdk:cloudformation:2.57.8 software.amazon.awssdk:ecr:2.57.8 software.amazon.awssdk:sts:2.57.8
+//DEPS org.slf4j:slf4j-simple:2.0.17 org.slf4j:slf4j-api:2.0.17
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +32,14 @@ public final class Aws {
 
     /** Tests point every client at a local stub; never set outside tests. */
     static volatile URI endpointOverride;
+
+    static {
+        // the SDK logs through SLF4J: without a binding it prints a warning of its own, and its
+        // info lines are noise next to the steps' output
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getenv("JDO_DEBUG") != null ? "debug" : "warn");
+        }
+    }
 
     private Aws() {
     }
