@@ -4,9 +4,9 @@
 //SOURCES lib/*.java
 
 import lib.Cli;
+import lib.Images;
 import lib.Console;
 import lib.LocalBase;
-import lib.CliError;
 import lib.StepCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -22,7 +22,8 @@ public class build extends StepCommand {
             LocalBase.prepare(config());
             return 0;
         }
-        throw CliError.unsupported("building the base image arrives with issue #6 (images)");
+        new Images(config()).build(Images.Kind.BASE);
+        return 0;
     }
 
     @Command(name = "push", description = "Pushes the base image to the registry (ECR: creates the repository when missing).")
@@ -30,7 +31,8 @@ public class build extends StepCommand {
         if (config().runtime().equals("local")) {
             return noImagesLocally("push");
         }
-        throw CliError.unsupported("build push arrives with issue #6 (images)");
+        new Images(config()).push(Images.Kind.BASE);
+        return 0;
     }
 
     @Command(name = "pull", description = "Pulls the base image from the registry.")
@@ -38,7 +40,8 @@ public class build extends StepCommand {
         if (config().runtime().equals("local")) {
             return noImagesLocally("pull");
         }
-        throw CliError.unsupported("build pull arrives with issue #6 (images)");
+        new Images(config()).pull(Images.Kind.BASE);
+        return 0;
     }
 
     /** Images are for the docker and kubernetes runtimes; the local runtime has none to move. */

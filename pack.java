@@ -5,9 +5,9 @@
 
 import java.nio.file.Path;
 import lib.Cli;
+import lib.Images;
 import lib.Console;
 import lib.Pack;
-import lib.CliError;
 import lib.StepCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -25,7 +25,8 @@ public class pack extends StepCommand {
         if (config().runtime().equals("local")) {
             return 0;
         }
-        throw CliError.unsupported("building the model image arrives with issue #6 (images)");
+        new Images(config()).build(Images.Kind.MODEL);
+        return 0;
     }
 
     @Command(name = "push", description = "Pushes the model image to the registry (ECR: creates the repository when missing).")
@@ -33,7 +34,8 @@ public class pack extends StepCommand {
         if (config().runtime().equals("local")) {
             return noImagesLocally("push");
         }
-        throw CliError.unsupported("pack push arrives with issue #6 (images)");
+        new Images(config()).push(Images.Kind.MODEL);
+        return 0;
     }
 
     @Command(name = "pull", description = "Pulls the model image from the registry.")
@@ -41,7 +43,8 @@ public class pack extends StepCommand {
         if (config().runtime().equals("local")) {
             return noImagesLocally("pull");
         }
-        throw CliError.unsupported("pack pull arrives with issue #6 (images)");
+        new Images(config()).pull(Images.Kind.MODEL);
+        return 0;
     }
 
     /** Images are for the docker and kubernetes runtimes; the local runtime has none to move. */

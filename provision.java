@@ -1,19 +1,15 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
-//JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //SOURCES lib/*.java
 
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import lib.Aws;
 import lib.Cli;
+import lib.CliError;
+import lib.Config;
 import lib.ConfigKeys;
 import lib.Console;
-import lib.Stacks;
-import lib.CliError;
 import lib.StepCommand;
+import lib.Stacks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;
@@ -21,8 +17,10 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "provision.java", subcommands = HelpCommand.class,
         description = {"Provisions the infrastructure for a runtime.",
-                "kubernetes: a CloudFormation stack with a management instance that creates an EKS cluster",
-                "with CPU, Graviton and Inferentia node groups. local, docker: nothing is needed."})
+                "kubernetes: a CloudFormation stack (cloudformation/management-instance.yaml) with an EKS cluster,",
+                "CPU, Graviton and Inferentia node groups and a management instance; it waits, printing the stack's",
+                "events, until everything runs (about 20 minutes). See docs/aws.md for what that costs.",
+                "local, docker: nothing is needed."})
 public class provision extends StepCommand {
     @Parameters(paramLabel = "RUNTIME", arity = "0..1", description = "local, docker or kubernetes (default: the runtime key)")
     String runtime;
@@ -32,33 +30,55 @@ public class provision extends StepCommand {
 
     @Override
     public Integer call() {
-        // a dry run shows what provisioning a cluster would create, whatever runtime is configured
-        String target = runtime != null ? runtime : dryRun ? "kubernetes" : config().runtime();
+        Config config = config();
+        String target = runtime == null ? config.runtime() : runtime;
         if (!ConfigKeys.RUNTIMES.contains(target)) {
-            throw CliError.badInput("unknown runtime '" + target + "': use local, docker or kubernetes");
+            throw CliError.badInput("unknown runtime '" + target + "': use one of " + String.join(", ", ConfigKeys.RUNTIMES));
+        }
+        if (dryRun) {
+            printDryRun(config, target);
+            return 0;
         }
         if (!target.equals("kubernetes")) {
-            Console.step("runtime=%s runs on this machine and needs no infrastructure: nothing to provision.", target);
+            Console.step("No infrastructure is needed for runtime %s.", target);
             return 0;
         }
-        String stack = config().get("stack_name");
-        Map<String, String> parameters = Stacks.managementParameters(config());
-        if (dryRun) {
-            Console.step("Dry run: stack %s in region %s from %s (nothing is sent to AWS)", stack, config().get("region"), Stacks.TEMPLATE);
-            System.out.println();
-            System.out.print(Stacks.managementTemplate());
-            System.out.println();
-            List<List<String>> rows = new ArrayList<>();
-            rows.add(List.of("PARAMETER", "VALUE"));
-            parameters.forEach((k, v) -> rows.add(List.of(k, v.isEmpty() ? "(none)" : v)));
-            Console.table(rows);
-            return 0;
+        String stack = config.get("stack_name");
+        Console.step("Provisioning stack %s in %s: EKS cluster %s with cpu, graviton and inferentia node groups, and a management instance",
+                stack, config.get("region"), config.get("cluster_name"));
+        Console.info("this takes about 20 minutes; Ctrl-C stops watching, not the stack");
+        Map<String, String> outputs;
+        try (Stacks stacks = Stacks.open(config)) {
+            outputs = stacks.deploy(stack, Stacks.template(), Stacks.parameters(config));
         }
-        new Stacks(Aws.cloudFormation(config()), Duration.ofSeconds(10)).createOrUpdate(stack, Stacks.managementTemplate(), parameters);
-        Console.step("The management instance now creates EKS cluster %s (about 20-30 minutes). Then reach it with:",
-                config().get("cluster_name"));
-        Console.info("aws eks update-kubeconfig --name %s --region %s", config().get("cluster_name"), config().get("region"));
+        String region = outputs.getOrDefault("Region", config.get("region"));
+        String cluster = outputs.getOrDefault("ClusterName", config.get("cluster_name"));
+        Console.step("Cluster %s is ready. To reach it:", cluster);
+        Console.info("from this machine:       aws eks update-kubeconfig --region %s --name %s", region, cluster);
+        if (outputs.containsKey("ManagementInstanceId")) {
+            Console.info("or the management instance (kubeconfig, docker and Java ready; the project is yours to copy):");
+            Console.info("                         aws ssm start-session --region %s --target %s", region, outputs.get("ManagementInstanceId"));
+        }
+        Console.info("then: ./config.java set runtime kubernetes; remove it all with ./remove.java kubernetes");
         return 0;
+    }
+
+    /** Valid YAML on stdout: the parameters as comments, then the template as it would be sent. */
+    private void printDryRun(Config config, String target) {
+        StringBuilder out = new StringBuilder();
+        if (!target.equals("kubernetes")) {
+            out.append("# runtime ").append(target).append(" needs no infrastructure; this is what `./provision.java kubernetes` would create.\n");
+        }
+        out.append("# dry run: nothing was sent to AWS\n");
+        out.append("# stack: ").append(config.get("stack_name")).append("\n");
+        out.append("# region: ").append(config.get("region")).append("\n");
+        out.append("# capabilities: CAPABILITY_IAM\n");
+        out.append("# parameters:\n");
+        Stacks.parameters(config).forEach((k, v) -> out.append("#   ").append(k).append("=").append(v).append("\n"));
+        out.append("# template: ").append(Stacks.TEMPLATE).append("\n");
+        out.append(Stacks.template());
+        System.out.print(out);
+        System.out.flush();
     }
 
     public static void main(String... args) {

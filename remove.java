@@ -1,17 +1,15 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
-//JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //SOURCES lib/*.java
 
-import java.time.Duration;
 import java.util.List;
-import lib.Aws;
 import lib.Cli;
+import lib.CliError;
+import lib.Config;
 import lib.ConfigKeys;
 import lib.Console;
-import lib.Stacks;
-import lib.CliError;
 import lib.StepCommand;
+import lib.Stacks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;
@@ -29,35 +27,39 @@ public class remove extends StepCommand {
 
     @Override
     public Integer call() {
-        String target = runtime == null ? config().runtime() : runtime;
+        Config config = config();
+        String target = runtime == null ? config.runtime() : runtime;
         if (!ConfigKeys.RUNTIMES.contains(target)) {
-            throw CliError.badInput("unknown runtime '" + target + "': use local, docker or kubernetes");
+            throw CliError.badInput("unknown runtime '" + target + "': use one of " + String.join(", ", ConfigKeys.RUNTIMES));
         }
         if (!target.equals("kubernetes")) {
-            Console.step("runtime=%s provisions nothing, so there is nothing to remove.", target);
+            Console.step("Nothing to remove for runtime %s: provision creates no infrastructure for it.", target);
             return 0;
         }
-        Stacks stacks = new Stacks(Aws.cloudFormation(config()), Duration.ofSeconds(10));
-        List<String> order = stacks.removalOrder(config().get("cluster_name"), config().get("stack_name"));
-        if (order.isEmpty()) {
-            Console.step("Nothing to remove: no stacks of cluster %s and no stack %s in %s.", config().get("cluster_name"),
-                    config().get("stack_name"), config().get("region"));
-            return 0;
+        // asked before anything is looked up, so scripts learn at once that they need --yes
+        if (!yes && System.console() == null) {
+            throw CliError.badInput("remove deletes the EKS cluster and the stack " + config.get("stack_name")
+                    + " and cannot be undone; there is no terminal to confirm on, so pass --yes");
         }
-        Console.step("These stacks will be deleted, in this order:");
-        order.forEach(name -> Console.info("%s", name));
-        if (!yes) {
-            if (System.console() == null) {
-                throw CliError.badInput("remove deletes " + order.size() + " stacks; confirm with --yes (there is no terminal to ask)");
+        try (Stacks stacks = Stacks.open(config)) {
+            List<List<String>> plan = stacks.removalPlan(config.get("cluster_name"), config.get("stack_name"));
+            if (plan.isEmpty()) {
+                Console.step("Nothing to remove in %s: no stack %s and no eksctl stacks of cluster %s.",
+                        config.get("region"), config.get("stack_name"), config.get("cluster_name"));
+                return 0;
             }
-            String answer = System.console().readLine("Delete them? [y/N] ");
-            if (answer == null || !answer.strip().equalsIgnoreCase("y")) {
-                Console.step("Nothing was deleted.");
-                return 1;
+            Console.step("Stacks to delete in %s, in this order:", config.get("region"));
+            plan.forEach(group -> Console.info("%s", String.join(", ", group)));
+            if (!yes) {
+                String answer = System.console().readLine("Delete them? This cannot be undone. [y/N] ");
+                if (answer == null || !answer.strip().equalsIgnoreCase("y") && !answer.strip().equalsIgnoreCase("yes")) {
+                    Console.step("Nothing deleted.");
+                    return 0;
+                }
             }
+            stacks.delete(plan);
         }
-        stacks.delete(order);
-        Console.step("Removed %d stacks.", order.size());
+        Console.step("Removed everything provision created in %s.", config.get("region"));
         return 0;
     }
 

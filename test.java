@@ -8,6 +8,7 @@ import lib.BenchmarkReport;
 import lib.Console;
 import lib.Cli;
 import lib.CliError;
+import lib.Images;
 import lib.Runtimes;
 import lib.StepCommand;
 import picocli.CommandLine.Command;
@@ -28,7 +29,8 @@ public class test extends StepCommand {
             Console.step("runtime=local: the test client runs as a jar: %s", Artifacts.clientJar(config()));
             return 0;
         }
-        throw CliError.unsupported("building the test image arrives with issue #6 (images)");
+        new Images(config()).build(Images.Kind.TEST);
+        return 0;
     }
 
     @Command(name = "push", description = "Pushes the test image to the registry.")
@@ -36,7 +38,8 @@ public class test extends StepCommand {
         if (config().runtime().equals("local")) {
             return noImagesLocally("push");
         }
-        throw CliError.unsupported("test push arrives with issue #6 (images)");
+        new Images(config()).push(Images.Kind.TEST);
+        return 0;
     }
 
     @Command(name = "pull", description = "Pulls the test image from the registry.")
@@ -44,7 +47,8 @@ public class test extends StepCommand {
         if (config().runtime().equals("local")) {
             return noImagesLocally("pull");
         }
-        throw CliError.unsupported("test pull arrives with issue #6 (images)");
+        new Images(config()).pull(Images.Kind.TEST);
+        return 0;
     }
 
     @Command(name = "run", description = "Runs a test in num_test_containers clients (seq, rnd, bmk), aggregates (bma), or starts idle clients.")

@@ -1,16 +1,19 @@
 package lib;
 
-//DEPS software.amazon.awssdk:cloudformation:2.57.8
-//DEPS software.amazon.awssdk:ecr:2.57.8
-//DEPS software.amazon.awssdk:sts:2.57.8
+//DEPS software.amazon.awssdk:cloudformation:2.57.8 software.amazon.awssdk:ecr:2.57.8 software.amazon.awssdk:sts:2.57.8
+//DEPS org.slf4j:slf4j-simple:2.0.17 org.slf4j:slf4j-api:2.0.17
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.ecr.EcrClient;
@@ -19,12 +22,25 @@ import software.amazon.awssdk.services.ecr.model.RepositoryNotFoundException;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /**
- * AWS through the SDK for Java v2: the account id (STS), ECR login and repositories, and the
- * CloudFormation client for {@link Stacks}. Credentials come only from the SDK's default provider
- * chain and the region from config; nothing secret is printed. JDO_AWS_ENDPOINT (environment or
- * system property) points every client at another endpoint: the tests' local stub.
+ * AWS through the SDK for Java v2: the account id (STS), ECR login and repositories,
+ * CloudFormation stacks ({@link Stacks}). Credentials come only from the SDK's default chain and
+ * the region only from config; neither is ever printed.
  */
 public final class Aws {
+    static final String NO_CREDENTIALS = "no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and"
+            + " AWS_SECRET_ACCESS_KEY, or run aws configure (or use an instance role)";
+
+    /** Tests point every client at a local stub; never set outside tests. */
+    static volatile URI endpointOverride;
+
+    static {
+        // the SDK logs through SLF4J: without a binding it prints a warning of its own, and its
+        // info lines are noise next to the steps' output
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getenv("JDO_DEBUG") != null ? "debug" : "warn");
+        }
+    }
+
     private Aws() {
     }
 
@@ -36,79 +52,118 @@ public final class Aws {
         }
     }
 
-    /** A client of the configured region, or of the test endpoint when one is set. */
-    static <B extends AwsClientBuilder<B, C>, C> C client(Config config, B builder) {
-        builder.region(Region.of(config.get("region")));
-        String endpoint = System.getProperty("JDO_AWS_ENDPOINT", System.getenv("JDO_AWS_ENDPOINT"));
-        if (endpoint != null && !endpoint.isBlank()) {
-            builder.endpointOverride(URI.create(endpoint));
+    /** The account id of the caller, asked of AWS STS (Config keeps it, so once per command). */
+    public static String accountId(Config config) {
+        try (StsClient sts = client(StsClient.builder(), config)) {
+            return call("STS GetCallerIdentity", () -> sts.getCallerIdentity().account());
+        }
+    }
+
+    /** An ECR authorization token for the configured region, decoded. */
+    public static Login ecrLogin(Config config) {
+        try (EcrClient ecr = client(EcrClient.builder(), config)) {
+            AuthorizationData data = call("ECR GetAuthorizationToken",
+                    () -> ecr.getAuthorizationToken().authorizationData().getFirst());
+            return decode(data.authorizationToken(), data.proxyEndpoint());
+        }
+    }
+
+    /** The token is base64 of "user:password"; the endpoint is the registry's https address. */
+    static Login decode(String token, String proxyEndpoint) {
+        String plain;
+        try {
+            plain = new String(Base64.getDecoder().decode(token), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw CliError.failed("ECR returned an authorization token that is not base64");
+        }
+        int colon = plain.indexOf(':');
+        if (colon < 1) {
+            throw CliError.failed("ECR returned an authorization token without a user name");
+        }
+        String endpoint = proxyEndpoint.replaceFirst("^https?://", "").replaceFirst("/+$", "");
+        return new Login(plain.substring(0, colon), plain.substring(colon + 1), endpoint);
+    }
+
+    /** Creates the ECR repository (with scan-on-push) when it is missing. */
+    public static void ensureRepository(Config config, String repository) {
+        try (EcrClient ecr = client(EcrClient.builder(), config)) {
+            try {
+                call("ECR DescribeRepositories", () -> ecr.describeRepositories(r -> r.repositoryNames(repository)));
+            } catch (CliError e) {
+                if (!(e.getCause() instanceof RepositoryNotFoundException)) {
+                    throw e;
+                }
+                Console.step("Creating ECR repository %s in %s ...", repository, config.get("region"));
+                call("ECR CreateRepository", () -> ecr.createRepository(r -> r.repositoryName(repository)
+                        .imageScanningConfiguration(s -> s.scanOnPush(true))));
+            }
+        }
+    }
+
+    /**
+     * Logs the container CLI in to ECR: `cli login --username AWS --password-stdin endpoint`, the
+     * password through stdin only. registry_type=other has nothing to ask AWS for: exit 3.
+     */
+    public static void login(Config config, Shell shell, String cli) {
+        if (!config.get("registry_type").equals("ecr")) {
+            throw CliError.unsupported("registry_type=" + config.get("registry_type")
+                    + ": log in yourself with `" + cli + " login <registry>`; login.java only knows ECR");
+        }
+        Login login = ecrLogin(config);
+        Console.step("Logging %s in to %s ...", cli, login.endpoint());
+        List<String> argv = new ArrayList<>(List.of(cli, "login", "--username", login.user(), "--password-stdin", login.endpoint()));
+        Shell.Result result = shell.capture(argv, login.password());
+        String output = result.output().replace(login.password(), "***").strip();
+        if (!result.ok()) {
+            throw CliError.failed(cli + " login " + login.endpoint() + " failed (exit " + result.exitCode() + ")"
+                    + (output.isEmpty() ? "" : ": " + output.lines().reduce((a, b) -> b).orElse("")));
+        }
+        if (!output.isEmpty()) {
+            Console.info("%s", output.lines().reduce((a, b) -> b).orElse(""));
+        }
+    }
+
+    /** A client for the configured region; credentials are checked first so their absence reads clearly. */
+    static <B extends AwsClientBuilder<B, C>, C> C client(B builder, Config config) {
+        builder.region(Region.of(config.get("region"))).credentialsProvider(credentials());
+        URI endpoint = endpointOverride;
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
         }
         return builder.build();
     }
 
-    /** Runs an AWS call; missing credentials and service errors become one line. */
-    static <T> T call(String what, Supplier<T> call) {
+    static CloudFormationClient cloudFormation(Config config) {
+        return client(CloudFormationClient.builder(), config);
+    }
+
+    /** The SDK's default chain (environment, profiles, SSO, container and instance roles). */
+    private static AwsCredentialsProvider credentials() {
+        DefaultCredentialsProvider chain = DefaultCredentialsProvider.builder().build();
         try {
-            return call.get();
+            chain.resolveCredentials();
         } catch (SdkClientException e) {
-            String message = String.valueOf(e.getMessage());
-            if (message.contains("credentials") || message.contains("Credentials")) {
-                throw CliError.failed("no AWS credentials found (" + what + "): set AWS_PROFILE or AWS_ACCESS_KEY_ID and"
-                        + " AWS_SECRET_ACCESS_KEY, or run aws configure");
+            throw CliError.failed(NO_CREDENTIALS);
+        }
+        return chain;
+    }
+
+    /**
+     * Runs one AWS call, turning SDK exceptions into one-line errors (the cause is kept for callers
+     * that look at the error code). The SDK itself retries throttling and transient failures.
+     */
+    static <T> T call(String what, Supplier<T> request) {
+        try {
+            return request.get();
+        } catch (AwsServiceException e) {
+            String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+            String message = e.awsErrorDetails() == null ? e.getMessage() : e.awsErrorDetails().errorMessage();
+            throw CliError.failed(what + ": " + (code == null || code.isEmpty() ? "" : code + ": ") + message, e);
+        } catch (SdkClientException e) {
+            if (String.valueOf(e.getMessage()).contains("Unable to load credentials")) {
+                throw CliError.failed(NO_CREDENTIALS, e);
             }
-            throw CliError.failed(what + " failed: " + firstLine(message));
-        } catch (SdkException e) {
-            throw CliError.failed(what + " failed: " + firstLine(e.getMessage()));
+            throw CliError.failed(what + ": cannot reach AWS: " + e.getMessage(), e);
         }
-    }
-
-    static String firstLine(String s) {
-        return s == null ? "" : s.lines().findFirst().orElse("");
-    }
-
-    /** The account id of the caller, asked of AWS STS once per command (Config caches it). */
-    public static String accountId(Config config) {
-        try (StsClient sts = client(config, StsClient.builder())) {
-            String account = call("asking AWS STS for the account", () -> sts.getCallerIdentity().account());
-            if (account == null || account.isBlank()) {
-                throw CliError.failed("AWS STS did not say which account this is; set account=<id> in config.properties");
-            }
-            return account;
-        }
-    }
-
-    /** An ECR authorization token for the configured region, decoded into user and password. */
-    public static Login ecrLogin(Config config) {
-        try (EcrClient ecr = client(config, EcrClient.builder())) {
-            AuthorizationData data = call("getting an ECR token", () -> ecr.getAuthorizationToken().authorizationData().get(0));
-            String decoded = new String(Base64.getDecoder().decode(data.authorizationToken()), StandardCharsets.UTF_8);
-            int colon = decoded.indexOf(':');
-            return new Login(decoded.substring(0, colon), decoded.substring(colon + 1), data.proxyEndpoint());
-        }
-    }
-
-    /** Creates the ECR repository (with scan-on-push) when it is missing; true when it created one. */
-    public static boolean ensureRepository(Config config, String repository) {
-        try (EcrClient ecr = client(config, EcrClient.builder())) {
-            boolean exists = call("looking up ECR repository " + repository, () -> {
-                try {
-                    ecr.describeRepositories(r -> r.repositoryNames(repository));
-                    return true;
-                } catch (RepositoryNotFoundException e) {
-                    return false;
-                }
-            });
-            if (exists) {
-                return false;
-            }
-            call("creating ECR repository " + repository, () -> ecr.createRepository(r -> r.repositoryName(repository)
-                    .imageScanningConfiguration(s -> s.scanOnPush(true))));
-            Console.info("created ECR repository %s (scan on push)", repository);
-            return true;
-        }
-    }
-
-    public static CloudFormationClient cloudFormation(Config config) {
-        return client(config, CloudFormationClient.builder());
     }
 }

@@ -46,13 +46,12 @@ public final class ConfigKeys {
 
         add(optionalText("account", "", "AWS account id; empty = derived from AWS STS when a step needs it"));
         add(text("region", "us-west-2", "AWS region"));
-        add(text("cluster_name", "eks-inference", "EKS cluster that provision creates"));
-        add(text("stack_name", "jdo-inference-management", "CloudFormation stack of the management instance"));
-        add(text("management_instance_type", "c5.xlarge", "instance type of the management instance"));
-        add(text("cpu_node_type", "c5.4xlarge", "instance type of the CPU node group"));
-        add(text("graviton_node_type", "c7g.4xlarge", "instance type of the Graviton node group"));
-        add(text("inferentia_node_type", "inf2.8xlarge", "instance type of the Inferentia node group"));
-        add(optionalText("key_name", "", "EC2 key pair for SSH to the management instance; empty = none"));
+        add(text("stack_name", "ManagementInstance", "CloudFormation stack that provision creates and remove deletes"));
+        add(text("cluster_name", "eks-inference-workshop", "EKS cluster that provision creates"));
+        add(text("node_type_cpu", "c5.4xlarge", "instance type of the EKS cpu node group"));
+        add(text("node_type_graviton", "c7g.4xlarge", "instance type of the EKS graviton node group"));
+        add(text("node_type_inf", "inf2.xlarge", "instance type of the EKS inferentia node group"));
+        add(optionalText("key_pair", "", "EC2 key pair for SSH to the management instance; empty = Session Manager only"));
 
         add(optionalText("registry", "${account}.dkr.ecr.${region}.amazonaws.com/", "image registry prefix ending in /"));
         add(choice("registry_type", "ecr", List.of("ecr", "other"), "registry kind: ecr logs in and creates repositories"));

@@ -9,7 +9,7 @@ public final class Runtimes {
         return switch (config.runtime()) {
             case "local" -> new LocalRuntime(config);
             case "kubernetes" -> new KubernetesRuntime(config);
-            case "docker" -> throw CliError.unsupported("runtime=docker is not available yet (issue #6: containers)");
+            case "docker" -> new DockerRuntime(config);
             default -> throw CliError.badInput("runtime=" + config.runtime() + " is not one of local, docker, kubernetes");
         };
     }

@@ -1,135 +1,144 @@
 package support;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A local stand-in for AWS: answers CloudFormation and STS (query protocol, XML) and ECR (JSON 1.1)
- * with answers queued per action (the last one repeats), and records every request. The SDK
- * reaches it through JDO_AWS_ENDPOINT; no request ever leaves this machine.
+ * A local stand-in for AWS: real SDK clients talk to it over HTTP. It speaks both protocols the
+ * project uses: the query protocol with XML answers (CloudFormation, STS; the operation is the
+ * form's Action) and JSON 1.1 (ECR; the operation ends the X-Amz-Target header). Answers are queued
+ * per operation; the last one of a queue repeats. Every request is recorded.
  */
 public final class AwsStub implements AutoCloseable {
-    public record Request(String action, Map<String, String> params, String body) {
+    /** One request as the stub saw it: form fields (query protocol) or the JSON body (ECR). */
+    public record Request(String operation, Map<String, String> form, String body, Map<String, String> headers) {
+        public String param(String name) {
+            return form.get(name);
+        }
     }
 
-    public record Answer(int status, String contentType, String body, Map<String, String> headers) {
+    private record Answer(int status, String contentType, String body) {
     }
 
     private final HttpServer server;
-    private final List<Request> requests = new CopyOnWriteArrayList<>();
-    private final Map<String, Deque<Answer>> answers = new ConcurrentHashMap<>();
+    private final Map<String, Deque<Answer>> answers = new HashMap<>();
+    private final List<Request> requests = new ArrayList<>();
 
-    public AwsStub() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", exchange -> {
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
-            Map<String, String> params = target == null ? form(body) : Map.of();
-            String action = target != null ? target.substring(target.indexOf('.') + 1) : params.getOrDefault("Action", "?");
-            requests.add(new Request(action, params, body));
-            Deque<Answer> queue = answers.get(action);
-            Answer a = queue == null || queue.isEmpty() ? new Answer(500, "text/plain", "no answer for " + action, Map.of())
-                    : queue.size() > 1 ? queue.poll() : queue.peek();
-            byte[] bytes = a.body().getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", a.contentType());
-            a.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
-            exchange.sendResponseHeaders(a.status(), bytes.length);
-            exchange.getResponseBody().write(bytes);
-            exchange.close();
-        });
+    public AwsStub() {
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        server.createContext("/", this::handle);
         server.start();
     }
 
-    /** Points the SDK at the stub, with test credentials and no instance metadata look-ups. */
-    public AwsStub install() {
-        System.setProperty("JDO_AWS_ENDPOINT", url());
-        System.setProperty("aws.accessKeyId", "AKIDSTUBSTUBSTUB");
-        System.setProperty("aws.secretAccessKey", "stub-secret");
-        System.setProperty("aws.disableEc2Metadata", "true");
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    /** A query-protocol success: `inner` goes inside <op>Result, wrapped as AWS does. */
+    public AwsStub query(String operation, String inner) {
+        String xml = "<" + operation + "Response><" + operation + "Result>" + inner + "</" + operation + "Result>"
+                + "<ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></" + operation + "Response>";
+        return answer(operation, new Answer(200, "text/xml", xml));
+    }
+
+    /** A query-protocol error, e.g. ValidationError or Throttling. */
+    public AwsStub queryError(String operation, int status, String code, String message) {
+        String xml = "<ErrorResponse><Error><Type>Sender</Type><Code>" + code + "</Code><Message>" + escape(message)
+                + "</Message></Error><RequestId>req-1</RequestId></ErrorResponse>";
+        return answer(operation, new Answer(status, "text/xml", xml));
+    }
+
+    /** A JSON 1.1 answer (ECR). */
+    public AwsStub json(String operation, String body) {
+        return answer(operation, new Answer(200, "application/x-amz-json-1.1", body));
+    }
+
+    /** A JSON 1.1 error: the exception's name goes in __type. */
+    public AwsStub jsonError(String operation, int status, String type, String message) {
+        return answer(operation, new Answer(status, "application/x-amz-json-1.1",
+                "{\"__type\":\"" + type + "\",\"message\":\"" + message + "\"}"));
+    }
+
+    private synchronized AwsStub answer(String operation, Answer answer) {
+        answers.computeIfAbsent(operation, k -> new ArrayDeque<>()).add(answer);
         return this;
     }
 
-    public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+    public synchronized List<Request> requests() {
+        return List.copyOf(requests);
     }
 
-    /** The environment a script needs to use the stub. */
-    public Map<String, String> env() {
-        return Map.of("JDO_AWS_ENDPOINT", url(), "AWS_ACCESS_KEY_ID", "AKIDSTUBSTUBSTUB", "AWS_SECRET_ACCESS_KEY", "stub-secret",
-                "AWS_EC2_METADATA_DISABLED", "true");
+    public synchronized List<Request> requests(String operation) {
+        return requests.stream().filter(r -> r.operation().equals(operation)).toList();
     }
 
-    public AwsStub answer(String action, Answer... queue) {
-        answers.put(action, new ArrayDeque<>(List.of(queue)));
-        return this;
+    /** The operations in the order they came. */
+    public synchronized List<String> operations() {
+        return requests.stream().map(Request::operation).toList();
     }
 
-    public List<Request> requests() {
-        return requests;
-    }
-
-    public List<String> actions() {
-        return requests.stream().map(Request::action).toList();
-    }
-
-    public List<Request> of(String action) {
-        return requests.stream().filter(r -> r.action().equals(action)).toList();
-    }
-
-    public static Answer xml(String action, String result) {
-        return new Answer(200, "text/xml", "<" + action + "Response><" + action + "Result>" + result + "</" + action + "Result>"
-                + "<ResponseMetadata><RequestId>stub</RequestId></ResponseMetadata></" + action + "Response>", Map.of());
-    }
-
-    public static Answer xmlError(int status, String code, String message) {
-        return new Answer(status, "text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>" + code + "</Code><Message>" + message
-                + "</Message></Error><RequestId>stub</RequestId></ErrorResponse>", Map.of());
-    }
-
-    public static Answer json(String body) {
-        return new Answer(200, "application/x-amz-json-1.1", body, Map.of());
-    }
-
-    public static Answer jsonError(int status, String type, String message) {
-        return new Answer(status, "application/x-amz-json-1.1", "{\"__type\":\"" + type + "\",\"message\":\"" + message + "\"}",
-                Map.of("x-amzn-ErrorType", type));
-    }
-
-    public static Answer stack(String name, String status) {
-        return xml("DescribeStacks", "<Stacks><member><StackName>" + name + "</StackName><StackId>arn:aws:cloudformation:us-west-2:123456789012:stack/"
-                + name + "/1</StackId><StackStatus>" + status + "</StackStatus><CreationTime>2026-11-25T00:00:00Z</CreationTime></member></Stacks>");
-    }
-
-    public static Answer noStack(String name) {
-        return xmlError(400, "ValidationError", "Stack with id " + name + " does not exist");
-    }
-
-    private static Map<String, String> form(String body) {
-        Map<String, String> params = new LinkedHashMap<>();
-        for (String pair : body.split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                params.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
+    private void handle(HttpExchange exchange) throws IOException {
+        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+        Map<String, String> headers = new LinkedHashMap<>();
+        exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), String.join(",", v)));
+        String target = headers.get("x-amz-target");
+        Map<String, String> form = target == null ? parseForm(body) : Map.of();
+        String operation = target != null ? target.substring(target.lastIndexOf('.') + 1) : form.getOrDefault("Action", "?");
+        Answer answer;
+        synchronized (this) {
+            requests.add(new Request(operation, form, body, headers));
+            Deque<Answer> queue = answers.get(operation);
+            answer = queue == null || queue.isEmpty() ? null : queue.size() > 1 ? queue.poll() : queue.peek();
         }
-        return params;
+        if (answer == null) {
+            answer = new Answer(500, "text/plain", "the stub has no answer for " + operation);
+        }
+        byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", answer.contentType());
+        exchange.getResponseHeaders().add("x-amzn-RequestId", "req-1");
+        exchange.sendResponseHeaders(answer.status(), bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    private static Map<String, String> parseForm(String body) {
+        Map<String, String> form = new LinkedHashMap<>();
+        for (String pair : body.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            form.put(key, value);
+        }
+        return form;
+    }
+
+    public static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     @Override
     public void close() {
         server.stop(0);
-        for (String p : List.of("JDO_AWS_ENDPOINT", "aws.accessKeyId", "aws.secretAccessKey")) {
-            System.clearProperty(p);
-        }
     }
 }

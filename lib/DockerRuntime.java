@@ -1,0 +1,479 @@
+package lib;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * runtime=docker: servers and test clients are containers of the model and test images on one
+ * network (Names.network()), so clients reach server i as http://<app_name>-i:8080; server i is
+ * also published on this machine at service_port+i (or the next free port). Every container and
+ * the network carry the project's labels, so status and stop find exactly what deploy started.
+ */
+public final class DockerRuntime implements Runtime {
+    static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+    static final String PART_OF_LABEL = "app.kubernetes.io/part-of";
+    static final String COMPONENT_LABEL = "app.kubernetes.io/component";
+    static final String SERVER = "server";
+    static final String CLIENT = "test-client";
+
+    private final Config config;
+    private final Names names;
+    private final Shell shell;
+    private final String cli;
+
+    public DockerRuntime(Config config) {
+        this.config = config;
+        this.names = new Names(config);
+        this.shell = new Shell(config);
+        this.cli = config.get("container_cli");
+    }
+
+    // ---------------------------------------------------------------- command lines (pure)
+
+    private List<String> labelArgs(String component) {
+        List<String> args = new ArrayList<>();
+        new TreeMap<>(names.labels(component)).forEach((k, v) -> args.addAll(List.of("--label", k + "=" + v)));
+        return args;
+    }
+
+    /** docker run for server i published on hostPort. */
+    public List<String> serverRunCommand(int index, int hostPort) {
+        List<String> argv = new ArrayList<>(List.of(cli, "run", "-d", "--name", names.server(index),
+                "--network", names.network(), "-p", hostPort + ":" + Servers.CONTAINER_PORT));
+        argv.addAll(labelArgs(SERVER));
+        argv.addAll(processorArgs());
+        Servers.env(config, Servers.CONTAINER_PORT, Servers.IMAGE_MODEL_DIR).forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
+        argv.add(names.modelImage());
+        return argv;
+    }
+
+    /** GPUs for gpu servers, the Neuron devices for inf1/inf2 servers, as the original ran them. */
+    List<String> processorArgs() {
+        String processor = config.processor();
+        if (processor.equals("gpu")) {
+            return List.of("--gpus", "all");
+        }
+        if (processor.startsWith("inf")) {
+            return List.of("-e", "AWS_NEURON_VISIBLE_DEVICES=ALL", "--cap-add", "IPC_LOCK", "--privileged");
+        }
+        return List.of();
+    }
+
+    /** docker run for test client i running test (null: idle). */
+    public List<String> clientRunCommand(int index, String test) {
+        List<String> urls = new ArrayList<>();
+        for (int i = 0; i < config.getInt("num_servers"); i++) {
+            urls.add("http://" + names.server(i) + ":" + Servers.CONTAINER_PORT);
+        }
+        List<String> argv = new ArrayList<>(List.of(cli, "run", "-d", "--name", names.testClient(index), "--network", names.network()));
+        argv.addAll(labelArgs(CLIENT));
+        argv.addAll(List.of("--label", "jdo-inference/test=" + (test == null ? "idle" : test)));
+        argv.add(names.testImage());
+        argv.addAll(TestClients.args(config, test, urls, names.testClient(index), null));
+        return argv;
+    }
+
+    // ---------------------------------------------------------------- look-ups
+
+    private Shell.Result quiet(String... args) {
+        List<String> argv = new ArrayList<>(List.of(cli));
+        argv.addAll(List.of(args));
+        return shell.captureQuietly(argv, null);
+    }
+
+    private Images images() {
+        return new Images(config);
+    }
+
+    /** Our containers of one component, by name, whatever num_servers says now. */
+    private List<String> containers(String component) {
+        Shell.Result r = quiet("ps", "-a", "--filter", "label=" + MANAGED_BY_LABEL + "=" + Names.MANAGED_BY,
+                "--filter", "label=" + PART_OF_LABEL + "=" + Names.kubernetesName(config.get("app_name")),
+                "--filter", "label=" + COMPONENT_LABEL + "=" + component, "--format", "{{.Names}}");
+        if (!r.ok()) {
+            throw CliError.failed(cli + " ps failed: " + r.output().strip());
+        }
+        return r.output().lines().map(String::strip).filter(s -> !s.isEmpty()).sorted().toList();
+    }
+
+    /** A container's state: empty when there is none of that name. */
+    record State(boolean running, String status, int exitCode, String managedBy) {
+    }
+
+    private Optional<State> state(String name) {
+        Shell.Result r = quiet("inspect", "--type", "container", "--format",
+                "{{.State.Running}}|{{.State.Status}}|{{.State.ExitCode}}|{{index .Config.Labels \"" + MANAGED_BY_LABEL + "\"}}", name);
+        if (!r.ok()) {
+            return Optional.empty();
+        }
+        String[] f = r.output().strip().split("\\|", -1);
+        return Optional.of(new State(f[0].equals("true"), f[1], Integer.parseInt(f[2]), f.length > 3 ? f[3] : ""));
+    }
+
+    private void requireOurs(String name, State s) {
+        if (!Names.MANAGED_BY.equals(s.managedBy())) {
+            throw CliError.failed("a container named " + name + " exists and was not started by jdo-inference;"
+                    + " remove it (" + cli + " rm -f " + name + ") or change app_name / test_image_name");
+        }
+    }
+
+    private Optional<Integer> hostPort(String name) {
+        Shell.Result r = quiet("port", name, Integer.toString(Servers.CONTAINER_PORT));
+        if (!r.ok()) {
+            return Optional.empty();
+        }
+        return r.output().lines().map(l -> l.substring(l.lastIndexOf(':') + 1).strip()).filter(s -> s.matches("\\d+"))
+                .map(Integer::parseInt).findFirst();
+    }
+
+    private String tail(String name, int lines) {
+        return quiet("logs", "--tail", Integer.toString(lines), name).output().stripTrailing();
+    }
+
+    private void ensureNetwork() {
+        if (quiet("network", "inspect", names.network()).ok()) {
+            return;
+        }
+        List<String> argv = new ArrayList<>(List.of(cli, "network", "create"));
+        argv.addAll(labelArgs("network"));
+        argv.add(names.network());
+        Shell.Result r = shell.capture(argv);
+        if (!r.ok()) {
+            throw CliError.failed("cannot create network " + names.network() + ": " + r.output().strip());
+        }
+    }
+
+    /** Removes the network once no container of ours is left on it. */
+    private void removeNetworkIfUnused() {
+        if (!containers(SERVER).isEmpty() || !containers(CLIENT).isEmpty() || !quiet("network", "inspect", names.network()).ok()) {
+            return;
+        }
+        Shell.Result r = shell.capture(List.of(cli, "network", "rm", names.network()));
+        if (r.ok()) {
+            Console.info("network %s removed", names.network());
+        } else {
+            Console.warn("could not remove network %s: %s", names.network(), r.output().strip());
+        }
+    }
+
+    private void remove(List<String> containers, int graceSeconds) {
+        if (containers.isEmpty()) {
+            return;
+        }
+        List<String> stop = new ArrayList<>(List.of(cli, "stop", "-t", Integer.toString(graceSeconds)));
+        stop.addAll(containers);
+        shell.capture(stop);
+        List<String> rm = new ArrayList<>(List.of(cli, "rm", "-f"));
+        rm.addAll(containers);
+        Shell.Result r = shell.capture(rm);
+        if (!r.ok()) {
+            throw CliError.failed("cannot remove " + String.join(", ", containers) + ": " + r.output().strip());
+        }
+    }
+
+    // ---------------------------------------------------------------- deploy
+
+    @Override
+    public void deployRun() {
+        Images images = images();
+        images.checkEngine();
+        images.requireLocal(Images.Kind.MODEL);
+        int count = config.getInt("num_servers");
+        Console.step("Starting %d server%s of %s (runtime=docker, %s models each) ...", count, count == 1 ? "" : "s",
+                names.modelImage(), config.get("num_models"));
+        ensureNetwork();
+        Set<Integer> taken = new HashSet<>();
+        Map<String, URI> starting = new LinkedHashMap<>();
+        List<String> started = new ArrayList<>();
+        List<String> ready = new ArrayList<>();
+        // look at every name first, so a foreign container stops the run before anything starts
+        Map<Integer, State> existing = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            Optional<State> s = state(names.server(i));
+            if (s.isPresent()) {
+                requireOurs(names.server(i), s.get());
+                existing.put(i, s.get());
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            String name = names.server(i);
+            State s = existing.get(i);
+            if (s != null && s.running()) {
+                Optional<Integer> port = hostPort(name);
+                port.ifPresent(taken::add);
+                Console.info("%s is already running on port %s", name, port.map(String::valueOf).orElse("?"));
+                continue;
+            }
+            if (s != null) {
+                Console.info("%s had %s (exit %d); replacing it", name, s.status(), s.exitCode());
+                remove(List.of(name), 0);
+            }
+            int port = LocalRuntime.freePort(config.getInt("service_port") + i, taken);
+            taken.add(port);
+            Shell.Result r = shell.capture(serverRunCommand(i, port));
+            if (!r.ok()) {
+                removeStarted(started);
+                throw CliError.failed("cannot start " + name + ": " + r.output().strip());
+            }
+            started.add(name);
+            starting.put(name, URI.create("http://127.0.0.1:" + port + Servers.READY_PATH));
+            ready.add(name + " http://127.0.0.1:" + port);
+            Console.info("%s: port %d", name, port);
+        }
+        if (starting.isEmpty()) {
+            Console.step("All %d servers are already running.", count);
+            return;
+        }
+        Console.step("Waiting for %d server%s to load their models ...", starting.size(), starting.size() == 1 ? "" : "s");
+        try {
+            Readiness.await(starting, Duration.ofSeconds(config.getInt("deploy_timeout")), name -> {
+                Optional<State> s = state(name);
+                if (s.isPresent() && s.get().running()) {
+                    return null;
+                }
+                return "it exited" + s.map(x -> " (exit " + x.exitCode() + ")").orElse("") + ". Last lines of its log:\n" + tail(name, 15);
+            });
+        } catch (CliError e) {
+            for (String name : started) {
+                if (state(name).map(State::running).orElse(false)) {
+                    Console.error("last lines of " + name + ":\n" + tail(name, 15));
+                }
+            }
+            removeStarted(started);
+            throw e;
+        }
+        Console.step("Ready: %s", String.join(", ", ready));
+    }
+
+    /** Nothing is left half-deployed: what this run started goes away again. */
+    private void removeStarted(List<String> started) {
+        try {
+            remove(started, 2);
+        } finally {
+            removeNetworkIfUnused();
+        }
+    }
+
+    @Override
+    public void deployStatus(Integer server) {
+        show(SERVER, server == null ? null : names.server(server), "No servers are running (runtime=docker).");
+    }
+
+    private void show(String component, String one, String none) {
+        List<String> all = containers(component);
+        if (all.isEmpty() || (one != null && !all.contains(one))) {
+            Console.step(one == null ? none : one + " is not running.");
+            return;
+        }
+        List<String> argv = new ArrayList<>(List.of(cli, "ps", "-a", "--filter", "label=" + MANAGED_BY_LABEL + "=" + Names.MANAGED_BY,
+                "--filter", "label=" + PART_OF_LABEL + "=" + Names.kubernetesName(config.get("app_name")),
+                "--filter", "label=" + COMPONENT_LABEL + "=" + component));
+        if (one != null) {
+            argv.addAll(List.of("--filter", "name=^/?" + one + "$"));
+        }
+        argv.addAll(List.of("--format", "table {{.Names}}\t{{.Status}}\t{{.Ports}}\t{{.Image}}"));
+        Shell.Result r = shell.capture(argv);
+        // docker sorts by creation time: print in name order, the header first
+        List<String> lines = r.output().lines().toList();
+        System.out.println(lines.isEmpty() ? "" : lines.get(0));
+        lines.stream().skip(1).sorted().forEach(System.out::println);
+        if (!r.ok()) {
+            throw CliError.failed(cli + " ps failed");
+        }
+    }
+
+    @Override
+    public void deployLogs(Integer server, boolean follow) {
+        logs(server == null ? containers(SERVER) : List.of(names.server(server)), follow, line -> true);
+    }
+
+    /**
+     * Prints the logs of several containers, each line prefixed with its name when there are
+     * several, following them (docker logs -f) until they all end.
+     */
+    private void logs(List<String> containers, boolean follow, Predicate<String> show) {
+        List<String> present = containers.stream().filter(n -> state(n).isPresent()).toList();
+        if (present.isEmpty()) {
+            Console.step("Nothing is running, so there are no logs.");
+            return;
+        }
+        boolean prefix = present.size() > 1;
+        List<Thread> readers = new ArrayList<>();
+        List<Process> processes = new ArrayList<>();
+        for (String name : present) {
+            List<String> argv = new ArrayList<>(List.of(cli, "logs"));
+            if (follow) {
+                argv.add("-f");
+            }
+            argv.add(name);
+            shell.echo(argv);
+            Process p;
+            try {
+                p = new ProcessBuilder(argv).redirectErrorStream(true)
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            } catch (IOException e) {
+                throw CliError.failed("cannot run " + cli + " logs: " + e.getMessage());
+            }
+            processes.add(p);
+            Thread t = Thread.ofPlatform().start(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        if (show.test(line)) {
+                            synchronized (System.out) {
+                                System.out.println(prefix ? "[" + name + "] " + line : line);
+                                System.out.flush();
+                            }
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // the container went away
+                }
+            });
+            readers.add(t);
+        }
+        try {
+            for (Thread t : readers) {
+                t.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            processes.forEach(Process::destroy);
+        }
+    }
+
+    @Override
+    public void deployExec(int server) {
+        exec(names.server(server), "./deploy.java run");
+    }
+
+    private void exec(String name, String startWith) {
+        if (!state(name).map(State::running).orElse(false)) {
+            throw CliError.failed(name + " is not running: start it with " + startWith);
+        }
+        Console.step("Opening a shell in %s (exit to leave) ...", name);
+        shell.run(List.of(cli, "exec", "-it", name, "sh"));
+    }
+
+    @Override
+    public void deployStop() {
+        List<String> servers = containers(SERVER);
+        if (servers.isEmpty()) {
+            Console.step("No servers are running (runtime=docker); nothing to stop.");
+            removeNetworkIfUnused();
+            return;
+        }
+        Console.step("Stopping %d server%s ...", servers.size(), servers.size() == 1 ? "" : "s");
+        remove(servers, Servers.DRAIN_SECONDS + 5);
+        servers.forEach(n -> Console.info("%s stopped", n));
+        removeNetworkIfUnused();
+    }
+
+    // ---------------------------------------------------------------- test
+
+    @Override
+    public void testRun(String test) {
+        Images images = images();
+        images.checkEngine();
+        List<String> old = containers(CLIENT);
+        for (String name : old) {
+            if (state(name).map(State::running).orElse(false)) {
+                throw CliError.failed("test clients are still running: see ./test.java status, or ./test.java stop");
+            }
+        }
+        for (int i = 0; i < config.getInt("num_servers"); i++) {
+            if (!state(names.server(i)).map(State::running).orElse(false)) {
+                throw CliError.failed(names.server(i) + " is not running: start the servers with ./deploy.java run");
+            }
+        }
+        images.requireLocal(Images.Kind.TEST);
+        int count = config.getInt("num_test_containers");
+        for (int i = 0; i < count; i++) {
+            String name = names.testClient(i);
+            state(name).ifPresent(s -> requireOurs(name, s));
+        }
+        if (!old.isEmpty()) {
+            remove(old, 0);
+        }
+        Console.step("Starting %d test client%s (%s) against %d server%s ...", count, count == 1 ? "" : "s",
+                test == null ? "idle" : test, config.getInt("num_servers"), config.getInt("num_servers") == 1 ? "" : "s");
+        List<String> clients = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Shell.Result r = shell.capture(clientRunCommand(i, test));
+            if (!r.ok()) {
+                remove(clients, 0);
+                throw CliError.failed("cannot start " + names.testClient(i) + ": " + r.output().strip());
+            }
+            clients.add(names.testClient(i));
+        }
+        if (test == null) {
+            Console.step("Idle clients started; open a shell with ./test.java exec, stop them with ./test.java stop.");
+            return;
+        }
+        logs(clients, true, line -> !line.startsWith(BenchmarkResult.PREFIX));
+        int failed = 0;
+        for (String name : clients) {
+            Shell.Result r = quiet("wait", name);
+            String code = r.output().strip();
+            failed += r.ok() && code.equals("0") ? 0 : 1;
+        }
+        if (failed > 0) {
+            throw CliError.failed(failed + " of " + clients.size() + " test clients failed; see ./test.java logs --no-follow");
+        }
+        Console.step("%d test client%s finished%s", clients.size(), clients.size() == 1 ? "" : "s",
+                test.equals("bmk") ? "; aggregate with ./test.java run bma" : ".");
+    }
+
+    @Override
+    public void testStatus(Integer client) {
+        show(CLIENT, client == null ? null : names.testClient(client), "No test clients (runtime=docker).");
+    }
+
+    @Override
+    public void testLogs(Integer client, boolean follow) {
+        logs(client == null ? containers(CLIENT) : List.of(names.testClient(client)), follow, line -> true);
+    }
+
+    @Override
+    public void testExec(int client) {
+        exec(names.testClient(client), "./test.java run");
+    }
+
+    @Override
+    public void testStop() {
+        List<String> clients = containers(CLIENT);
+        if (clients.isEmpty()) {
+            Console.step("No test clients (runtime=docker); nothing to stop.");
+            removeNetworkIfUnused();
+            return;
+        }
+        remove(clients, 2);
+        clients.forEach(n -> Console.info("%s removed", n));
+        removeNetworkIfUnused();
+    }
+
+    @Override
+    public Map<String, String> finishedTestOutputs() {
+        Map<String, String> outputs = new TreeMap<>();
+        for (String name : containers(CLIENT)) {
+            Optional<State> s = state(name);
+            if (s.isPresent() && !s.get().running()) {
+                outputs.put(name, quiet("logs", name).output());
+            }
+        }
+        return outputs;
+    }
+}

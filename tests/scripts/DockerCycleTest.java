@@ -1,0 +1,166 @@
+package scripts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import support.DockerEngine;
+import support.Scripts;
+import support.Scripts.Run;
+
+/**
+ * The whole cycle with runtime=docker as a user runs it, on a real engine: images built from
+ * Containerfiles/ FROM a locally made Java image (no registry), two server containers serving two
+ * models each, two load-client containers on the network, bma on their logs, and nothing left.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DockerCycleTest {
+    static final String APP = "tiny-bert-qa-cpu";
+    static final List<String> IMAGES = List.of("aws-do-inference-base:v15-cpu", "tiny-bert-qa:v15-cpu", "test-tiny-bert-qa:v15-cpu");
+
+    @TempDir
+    static Path dir;
+    static Path project;
+    static long started;
+
+    @BeforeAll
+    static void engineAndProject() throws IOException {
+        started = System.nanoTime();
+        DockerEngine.ensure();
+        DockerEngine.removeOurs(APP);
+        // the project's images are built by this test, so a missing image is reported first
+        for (String image : IMAGES) {
+            DockerEngine.docker("rmi", "-f", image);
+        }
+        project = Scripts.project(dir, Map.ofEntries(Map.entry("runtime", "docker"), Map.entry("registry", ""),
+                Map.entry("base_image_from", DockerEngine.LOCAL_JAVA_IMAGE),
+                Map.entry("num_servers", "2"), Map.entry("num_models", "2"),
+                Map.entry("num_test_containers", "2"), Map.entry("service_port", "18280"), Map.entry("bmk_duration", "4"),
+                Map.entry("bmk_interval", "2"), Map.entry("bmk_warmup", "1"), Map.entry("bmk_threads", "2"),
+                Map.entry("predictors_per_model", "1"), Map.entry("deploy_timeout", "180"), Map.entry("num_requests", "5")));
+    }
+
+    @AfterAll
+    static void stopEverything() {
+        if (project != null) {
+            Scripts.run(project, "test.java", "stop");
+            Scripts.run(project, "deploy.java", "stop");
+            DockerEngine.removeOurs(APP);
+        }
+        System.out.printf("DockerCycleTest took %d s%n", (System.nanoTime() - started) / 1_000_000_000L);
+    }
+
+    static Run ok(String script, String... args) {
+        Run run = Scripts.run(project, script, args);
+        assertEquals(0, run.exitCode(), run::toString);
+        return run;
+    }
+
+    static Run fails(int code, String script, String... args) {
+        Run run = Scripts.run(project, script, args);
+        assertEquals(code, run.exitCode(), run::toString);
+        return run;
+    }
+
+    @Test
+    @Order(1)
+    void nothingBuiltYetIsReportedClearly() {
+        assertTrue(ok("deploy.java", "stop").stdout().contains("nothing to stop"));
+        assertTrue(ok("deploy.java", "status").stdout().contains("No servers are running"));
+        Run early = fails(1, "deploy.java", "run");
+        assertTrue(early.stderr().contains("image tiny-bert-qa:v15-cpu not found: run ./pack.java first"), early::toString);
+        Run push = ok("build.java", "push");
+        assertTrue(push.stdout().contains("nothing to push"), push::toString);
+    }
+
+    @Test
+    @Order(2)
+    void buildTracePackAndTestBuildMakeTheImages() {
+        Run build = ok("build.java");
+        assertTrue(build.stdout().contains("docker build") && build.stdout().contains("BASE_FROM=" + DockerEngine.LOCAL_JAVA_IMAGE), build::toString);
+        ok("trace.java");
+        Run pack = ok("pack.java");
+        assertTrue(pack.stdout().contains("Built tiny-bert-qa:v15-cpu"), pack::toString);
+        ok("test.java", "build");
+        for (String image : IMAGES) {
+            assertTrue(DockerEngine.docker("image", "inspect", image).ok(), image);
+        }
+        DockerEngine.Out user = DockerEngine.docker("image", "inspect", "--format", "{{.Config.User}} {{.Config.ExposedPorts}} {{json .Config.Healthcheck}}", IMAGES.get(1));
+        assertTrue(user.output().startsWith("1000 map[8080/tcp:{}]") && user.output().contains("/health/ready"), user.output());
+    }
+
+    @Test
+    @Order(3)
+    void aForeignContainerWithAServerNameIsAClearError() {
+        assertTrue(DockerEngine.docker("create", "--name", APP + "-1", DockerEngine.LOCAL_JAVA_IMAGE, "true").ok());
+        try {
+            Run run = fails(1, "deploy.java", "run");
+            assertTrue(run.stderr().contains("was not started by jdo-inference"), run::toString);
+            assertEquals(List.of(), DockerEngine.ours("container", APP));
+        } finally {
+            DockerEngine.docker("rm", "-f", APP + "-1");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void deployRunStartsTwoServersOnceAndStatusAndLogsShowThem() {
+        Run run = ok("deploy.java", "run");
+        assertTrue(run.stdout().contains("Ready: " + APP + "-0 http://127.0.0.1:18280, " + APP + "-1 http://127.0.0.1:18281"), run::toString);
+        assertTrue(run.stdout().contains("--network " + APP + "-net -p 18280:8080"), run::toString);
+        Run again = ok("deploy.java", "run");
+        assertTrue(again.stdout().contains("All 2 servers are already running"), again::toString);
+        assertEquals(List.of(APP + "-0", APP + "-1"), DockerEngine.ours("container", APP).stream().sorted().toList());
+        Run status = ok("deploy.java", "status");
+        assertTrue(status.stdout().contains(APP + "-0") && status.stdout().contains(APP + "-1") && status.stdout().contains("Up "), status::toString);
+        Run one = ok("deploy.java", "status", "1");
+        assertTrue(one.stdout().contains(APP + "-1") && !one.stdout().contains(APP + "-0 "), one::toString);
+        fails(2, "deploy.java", "status", "2");
+        Run logs = ok("deploy.java", "logs", "--no-follow");
+        assertTrue(logs.stdout().contains("[" + APP + "-0] ") && logs.stdout().contains("[" + APP + "-1] "), logs::toString);
+    }
+
+    @Test
+    @Order(5)
+    void seqReachesEveryModelOfEveryServer() {
+        Run seq = ok("test.java", "run", "seq", "-Dnum_test_containers=1");
+        assertTrue(seq.stdout().contains("seq: 4 requests, 0 failed"), seq::toString);
+    }
+
+    @Test
+    @Order(6)
+    void bmkFromTwoClientContainersThenBmaHasNoErrors() {
+        Run bmk = ok("test.java", "run", "bmk");
+        assertTrue(bmk.stdout().contains("[test-tiny-bert-qa-0] {'pid': ") && bmk.stdout().contains("[test-tiny-bert-qa-1] "), bmk::toString);
+        Run status = ok("test.java", "status");
+        assertTrue(status.stdout().contains("Exited (0)"), status::toString);
+        Run logs = ok("test.java", "logs", "0", "--no-follow");
+        assertTrue(logs.stdout().contains("BMK-RESULT"), logs::toString);
+        Run bma = ok("test.java", "run", "bma");
+        assertTrue(bma.stdout().contains("Aggregated statistics of 2 clients"), bma::toString);
+        String last = bma.stdout().strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertTrue(last.matches("\\{ 'throughput_total': [0-9.]+, 'p50_avg': [0-9.]+, 'p90_avg': [0-9.]+, 'p95_avg': [0-9.]+, 'errors_total': 0 }"), last);
+    }
+
+    @Test
+    @Order(7)
+    void stopLeavesNoContainerAndNoNetwork() {
+        Run clients = ok("test.java", "stop");
+        assertTrue(clients.stdout().contains("test-tiny-bert-qa-0 removed"), clients::toString);
+        Run stop = ok("deploy.java", "stop");
+        assertTrue(stop.stdout().contains(APP + "-0 stopped") && stop.stdout().contains("network " + APP + "-net removed"), stop::toString);
+        assertEquals(List.of(), DockerEngine.ours("container", APP));
+        assertEquals(List.of(), DockerEngine.ours("network", APP));
+        assertTrue(ok("deploy.java", "status").stdout().contains("No servers are running"));
+    }
+}
