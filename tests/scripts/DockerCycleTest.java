@@ -163,4 +163,30 @@ class DockerCycleTest {
         assertEquals(List.of(), DockerEngine.ours("network", APP));
         assertTrue(ok("deploy.java", "status").stdout().contains("No servers are running"));
     }
+
+    @Test
+    @Order(8)
+    void packPushAndPullGoThroughARegistry() throws Exception {
+        String local = IMAGES.get(1);
+        try (DockerEngine.Registry registry = DockerEngine.startRegistry(dir.resolve("registry"), 18299)) {
+            String remote = registry.prefix() + local;
+            String[] there = {"-Dregistry=" + registry.prefix(), "-Dregistry_type=other"};
+            assertTrue(DockerEngine.docker("tag", local, remote).ok());
+            Run push = ok("pack.java", "push", there[0], there[1]);
+            assertTrue(push.stdout().contains("Pushing " + remote), push::toString);
+            java.net.http.HttpResponse<String> tags = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + registry.prefix() + "v2/tiny-bert-qa/tags/list")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertTrue(tags.body().contains("\"v15-cpu\""), tags::body);
+            assertTrue(DockerEngine.docker("rmi", remote).ok());
+            Run pull = ok("pack.java", "pull", there[0], there[1]);
+            assertTrue(pull.stdout().contains("Pulling " + remote), pull::toString);
+            assertTrue(DockerEngine.docker("image", "inspect", remote).ok(), "pulled back");
+            // an image that was never pushed is a failure with a hint, not a silent success
+            Run missing = fails(1, "test.java", "pull", there[0], there[1]);
+            assertTrue(missing.stderr().contains("pulling " + registry.prefix() + "test-tiny-bert-qa:v15-cpu failed"), missing::toString);
+        } finally {
+            DockerEngine.docker("rmi", "-f", "127.0.0.1:18299/" + local);
+        }
+    }
 }

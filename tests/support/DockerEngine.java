@@ -128,6 +128,51 @@ public final class DockerEngine {
         }
     }
 
+    /**
+     * A private registry on a loopback port (Debian's docker-registry, installed when missing) with
+     * its storage in a temp folder; the engine trusts 127.0.0.0/8 without TLS. Returns the prefix
+     * to use as registry= (with the trailing /) and the running process.
+     */
+    public static Registry startRegistry(Path storage, int port) throws IOException {
+        if (!onPath("docker-registry")) {
+            Out install = run(600, "sh", "-c", "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry");
+            if (!install.ok()) {
+                throw new AssertionError("cannot install docker-registry:\n" + install.output());
+            }
+        }
+        Path config = storage.resolve("registry.yml");
+        Files.createDirectories(storage.resolve("data"));
+        Files.writeString(config, "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: "
+                + storage.resolve("data") + "\nhttp:\n  addr: 127.0.0.1:" + port + "\n");
+        Process process = new ProcessBuilder("docker-registry", "serve", config.toString()).redirectErrorStream(true)
+                .redirectOutput(storage.resolve("registry.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!listening(port)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new AssertionError("docker-registry did not listen on " + port + ":\n" + tail(storage.resolve("registry.log")));
+            }
+            sleep(200);
+        }
+        return new Registry("127.0.0.1:" + port + "/", process);
+    }
+
+    private static boolean listening(int port) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public record Registry(String prefix, Process process) implements AutoCloseable {
+        @Override
+        public void close() {
+            process.destroy();
+        }
+    }
+
     /** Names of containers (all states) and networks that carry the project's label and app. */
     public static List<String> ours(String what, String app) {
         List<String> args = new ArrayList<>(what.equals("network") ? List.of("network", "ls") : List.of("ps", "-a"));
