@@ -102,7 +102,7 @@ class ScriptsTest {
     @Test
     void configEditOpensTheEditorThenValidates() throws IOException {
         Path own = Scripts.project(dir.resolve("edit"), Map.of());
-        Run ok = Scripts.run(own, Map.of("EDITOR", "sed -i s/^num_servers=1$/num_servers=4/"), 600, "config.java", "edit");
+        Run ok = Scripts.run(own, Map.of("EDITOR", "sed -i s/^num_servers=2$/num_servers=4/"), 600, "config.java", "edit");
         assertEquals(0, ok.exitCode(), ok::toString);
         assertEquals("4", Scripts.run(own, "config.java", "get", "num_servers").stdout().strip());
         Run bad = Scripts.run(own, Map.of("EDITOR", "sed -i s/^processor=cpu$/processor=tpu/"), 600, "config.java", "edit");
