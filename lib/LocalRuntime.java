@@ -230,10 +230,14 @@ public final class LocalRuntime implements Runtime {
             return;
         }
         Console.step("Stopping %d server%s ...", servers.size(), servers.size() == 1 ? "" : "s");
+        // which ones run is read before any SIGTERM: a server that drains fast is gone by its turn
+        Map<LocalProcess, Boolean> running = new LinkedHashMap<>();
+        servers.forEach(p -> running.put(p, p.alive()));
         // SIGTERM to all first, so they drain in parallel
         servers.forEach(p -> p.handle().ifPresent(ProcessHandle::destroy));
         for (LocalProcess p : servers) {
-            boolean was = p.stop(Duration.ofSeconds(Servers.DRAIN_SECONDS + 5));
+            p.stop(Duration.ofSeconds(Servers.DRAIN_SECONDS + 5));
+            boolean was = running.get(p);
             p.clean();
             Console.info("%s %s", p.name(), was ? "stopped" : "was not running");
         }
