@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,15 +17,9 @@ class DockerCommandsTest {
     @TempDir
     Path dir;
 
-    Config config(Map<String, String> overrides) throws IOException {
-        Path file = dir.resolve("config.properties");
-        if (!Files.exists(file)) {
-            Files.copy(Path.of("config.properties"), file);
-        }
-        Map<String, String> all = new HashMap<>(Map.of("runtime", "docker", "registry", "", "num_servers", "2",
-                "num_models", "2", "num_test_containers", "2"));
-        all.putAll(overrides);
-        return Config.load(file, all);
+    Config config(Map<String, String> overrides) {
+        return support.ProjectConfig.load(dir, Map.of("runtime", "docker", "registry", "", "num_servers", "2",
+                "num_models", "2", "num_test_containers", "2"), overrides);
     }
 
     static String line(List<String> argv) {

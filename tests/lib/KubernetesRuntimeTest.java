@@ -44,15 +44,9 @@ class KubernetesRuntimeTest {
     @TempDir
     Path dir;
 
-    Config config(Map<String, String> overrides) throws IOException {
-        Path file = dir.resolve("config.properties");
-        if (!Files.exists(file)) {
-            Files.copy(Path.of("config.properties"), file);
-        }
-        Map<String, String> all = new java.util.HashMap<>(Map.of("runtime", "kubernetes", "account", "123456789012",
-                "num_servers", "2", "num_test_containers", "3"));
-        all.putAll(overrides);
-        return Config.load(file, all);
+    Config config(Map<String, String> overrides) {
+        return support.ProjectConfig.load(dir, Map.of("runtime", "kubernetes", "account", "123456789012",
+                "num_servers", "2", "num_test_containers", "3"), overrides);
     }
 
     KubernetesRuntime runtime(Map<String, String> overrides) throws IOException {

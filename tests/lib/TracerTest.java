@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -19,12 +18,8 @@ class TracerTest {
     @TempDir
     Path dir;
 
-    Config config(Map<String, String> overrides) throws IOException {
-        Path file = dir.resolve("config.properties");
-        if (!Files.exists(file)) {
-            Files.copy(Path.of("config.properties"), file);
-        }
-        return Config.load(file, overrides);
+    Config config(Map<String, String> overrides) {
+        return support.ProjectConfig.load(dir, Map.of(), overrides);
     }
 
     static CliError error(int code, Runnable r) {
@@ -69,37 +64,29 @@ class TracerTest {
     @Test
     void badSourcesAreOneLineErrorsNamingThePath() throws Exception {
         assertEquals("model_source: no such file or folder: /no/such.pt",
-                error(CliError.BAD_INPUT, () -> Tracer.trace(unchecked(Map.of("model_source", "/no/such.pt")))).getMessage());
+                error(CliError.BAD_INPUT, () -> Tracer.trace(config(Map.of("model_source", "/no/such.pt")))).getMessage());
         Path garbage = dir.resolve("garbage.pt");
         Files.writeString(garbage, "this is not torchscript");
         Files.copy(Path.of("models/bundled/tokenizer.json"), dir.resolve("tokenizer.json"));
         assertEquals(garbage + " is not a TorchScript file (not a zip archive)",
-                error(CliError.BAD_INPUT, () -> Tracer.trace(unchecked(Map.of("model_source", garbage.toString())))).getMessage());
+                error(CliError.BAD_INPUT, () -> Tracer.trace(config(Map.of("model_source", garbage.toString())))).getMessage());
         Path lonely = Files.createDirectories(dir.resolve("lonely"));
         Files.copy(Path.of("models/bundled/tiny-bert-qa.pt"), lonely.resolve("a.pt"));
-        assertTrue(error(CliError.BAD_INPUT, () -> Tracer.trace(unchecked(Map.of("model_source", lonely.resolve("a.pt").toString()))))
+        assertTrue(error(CliError.BAD_INPUT, () -> Tracer.trace(config(Map.of("model_source", lonely.resolve("a.pt").toString()))))
                 .getMessage().startsWith("model_source: no tokenizer.json next to "));
         Files.copy(Path.of("models/bundled/tiny-bert-qa.pt"), lonely.resolve("b.pt"));
-        assertTrue(error(CliError.BAD_INPUT, () -> Tracer.trace(unchecked(Map.of("model_source", lonely.toString()))))
+        assertTrue(error(CliError.BAD_INPUT, () -> Tracer.trace(config(Map.of("model_source", lonely.toString()))))
                 .getMessage().endsWith("must hold exactly one .pt file, it holds 2"));
-        assertTrue(error(CliError.UNSUPPORTED, () -> Tracer.trace(unchecked(Map.of("processor", "inf2"))))
+        assertTrue(error(CliError.UNSUPPORTED, () -> Tracer.trace(config(Map.of("processor", "inf2"))))
                 .getMessage().contains("needs a model compiled for Neuron"));
         assertFalse(Files.exists(dir.resolve("trace-tiny-bert-qa")), "a failed trace writes nothing");
     }
 
     @Test
     void hubSourceOfflineFailsWithOneClearLine() throws Exception {
-        CliError e = error(CliError.FAILED, () -> Tracer.trace(unchecked(Map.of("model_source", "hf:deepset/minilm-uncased-squad2"))));
+        CliError e = error(CliError.FAILED, () -> Tracer.trace(config(Map.of("model_source", "hf:deepset/minilm-uncased-squad2"))));
         assertTrue(e.getMessage().startsWith("model_source=hf:deepset/minilm-uncased-squad2 needs the Hugging Face hub or DJL's model zoo, which cannot be reached"),
                 e.getMessage());
         assertTrue(e.getMessage().endsWith("use model_source=bundled or a local .pt file"), e.getMessage());
-    }
-
-    Config unchecked(Map<String, String> overrides) {
-        try {
-            return config(overrides);
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
     }
 }
