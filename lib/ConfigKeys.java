@@ -65,7 +65,7 @@ public final class ConfigKeys {
         add(bool("quiet", "False", "the server does not log each request"));
         add(bool("postprocess", "True", "answer text (True) or raw start logits (False)"));
         add(port("service_port", "8080", "port of each model service"));
-        add(integer("num_servers", "1", "number of model servers"));
+        add(integer("num_servers", "2", "number of model servers (the original's default is 1)"));
         add(count("predictors_per_model", "0", "predictors per model copy; 0 = enough to keep the cores busy"));
         add(integer("deploy_timeout", "300", "seconds to wait for servers to become ready"));
 
