@@ -247,7 +247,7 @@ public final class ModelServer {
             m.put("processor", processor());
             m.put("sequence_length", metadata.get("sequence_length"));
             m.put("model", metadata.get("model"));
-            m.put("predictors", settings.predictors(Runtime.getRuntime().availableProcessors()));
+            m.put("predictors", predictors);
             if (copies[i] != null) {
                 m.put("load_seconds", Math.round(loadSeconds[i] * 1000) / 1000.0);
             }
@@ -259,13 +259,16 @@ public final class ModelServer {
     private void predict(Context ctx) {
         long start = System.nanoTime();
         String modelParam = ctx.pathParam("model");
+        Matcher m = MODEL_ID.matcher(modelParam);
+        int index = m.matches() && m.group(1).length() < 6 ? Integer.parseInt(m.group(1)) : -1;
+        boolean known = index >= 0 && index < copies.length;
+        // metric labels name only models the server has: any other path would add a series forever
+        String label = known ? "model" + index : "unknown";
         boolean truncated = false;
         inFlight.incrementAndGet();
         metrics.inFlight.inc();
         try {
-            Matcher m = MODEL_ID.matcher(modelParam);
-            int index = m.matches() && m.group(1).length() < 6 ? Integer.parseInt(m.group(1)) : -1;
-            if (index < 0 || index >= copies.length) {
+            if (!known) {
                 // the original's message, for any model it does not have
                 json(ctx, 404, detail("Model " + modelParam + " does not exist. Try a model name up to model" + (copies.length - 1)));
                 return;
@@ -289,11 +292,11 @@ public final class ModelServer {
             ModelCopy copy = copies[index];
             Models.Answer answer;
             int active = modelInFlight[index].incrementAndGet();
-            metrics.queueDepth.labelValues(modelParam).set(Math.max(0, active - predictors));
+            metrics.queueDepth.labelValues(label).set(Math.max(0, active - predictors));
             try {
                 answer = copy.answer(pair[0], pair[1], settings.postprocess());
             } catch (Exception e) {
-                log("level=error event=inference_failed model=%s error=\"%s\"", modelParam, String.valueOf(e.getMessage()).replace("\"", "'"));
+                log("level=error event=inference_failed model=%s error=\"%s\"", label, String.valueOf(e.getMessage()).replace("\"", "'"));
                 json(ctx, 500, detail("inference failed: " + e.getClass().getSimpleName()));
                 return;
             } finally {
@@ -311,10 +314,10 @@ public final class ModelServer {
             inFlight.decrementAndGet();
             metrics.inFlight.dec();
             String code = Integer.toString(ctx.statusCode());
-            metrics.requests.labelValues(modelParam, code).inc();
-            metrics.latency.labelValues(modelParam).observe(seconds);
+            metrics.requests.labelValues(label, code).inc();
+            metrics.latency.labelValues(label).observe(seconds);
             if (ctx.statusCode() >= 400) {
-                metrics.errors.labelValues(modelParam, code).inc();
+                metrics.errors.labelValues(label, code).inc();
             }
             if (!settings.quiet() || ctx.statusCode() >= 500) {
                 log("level=%s event=request method=%s path=%s status=%d ms=%.1f truncated=%s", ctx.statusCode() >= 500 ? "error" : "info",

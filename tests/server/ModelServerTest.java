@@ -152,15 +152,19 @@ class ModelServerTest {
         assertEquals(128, models.get(0).get("sequence_length").asInt());
         get("/predictions/model0");
         get("/predictions/model5");
+        get("/predictions/nonsense-1");
+        get("/predictions/model00");
         HttpResponse<String> metrics = get("/metrics");
         assertEquals(200, metrics.statusCode());
         assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
         String text = metrics.body();
-        for (String expected : new String[] {"jdo_requests_total{model=\"model0\",status=\"200\"}", "jdo_errors_total{model=\"model5\",status=\"404\"}",
+        for (String expected : new String[] {"jdo_requests_total{model=\"model0\",status=\"200\"}", "jdo_errors_total{model=\"unknown\",status=\"404\"}",
                 "jdo_request_duration_seconds_bucket{model=\"model0\",le=\"0.1\"}", "jdo_requests_in_flight", "jdo_queue_depth{model=\"model0\"}",
                 "jdo_model_load_seconds{model=\"model1\"}", "jdo_models_ready 2.0"}) {
             assertTrue(text.contains(expected), expected + " in\n" + text);
         }
+        // labels name the server's models only, whatever paths clients ask for
+        assertTrue(!text.contains("model5") && !text.contains("nonsense") && !text.contains("model00"), text);
     }
 
     @Test
