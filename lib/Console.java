@@ -1,8 +1,15 @@
 package lib;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The one place that writes to the terminal, so every command looks the same: what it is doing,
@@ -34,6 +41,40 @@ public final class Console {
     public static void error(String message) {
         err.println("error: " + message);
         err.flush();
+    }
+
+    /** One line of a log, prefixed with its source's name when several logs are shown together. */
+    public static void logLine(String source, boolean prefix, String line) {
+        out.println(prefix ? "[" + source + "] " + line : line);
+        out.flush();
+    }
+
+    /**
+     * Prints the lines of several logs as they come (one reader thread each), prefixed with the
+     * source's name when there are several, until every stream ends; the caller closes them.
+     */
+    public static void interleave(Map<String, InputStream> logs, Predicate<String> show) {
+        boolean prefix = logs.size() > 1;
+        List<Thread> readers = new ArrayList<>();
+        logs.forEach((source, stream) -> readers.add(Thread.ofPlatform().name("log-" + source).start(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    if (show.test(line)) {
+                        logLine(source, prefix, line);
+                    }
+                }
+            } catch (IOException e) {
+                // the source went away (a container removed, a watch closed): its log ends here
+            }
+        })));
+        for (Thread t : readers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** The equivalent command line, printed before it runs when verbose=true (like the original). */

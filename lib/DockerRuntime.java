@@ -1,10 +1,7 @@
 package lib;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -23,9 +20,6 @@ import java.util.function.Predicate;
  * the network carry the project's labels, so status and stop find exactly what deploy started.
  */
 public final class DockerRuntime implements Runtime {
-    static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
-    static final String PART_OF_LABEL = "app.kubernetes.io/part-of";
-    static final String COMPONENT_LABEL = "app.kubernetes.io/component";
     static final String SERVER = "server";
     static final String CLIENT = "test-client";
 
@@ -98,11 +92,19 @@ public final class DockerRuntime implements Runtime {
         return new Images(config);
     }
 
+    /** docker ps filters that select our containers of one component. */
+    private List<String> ours(String component) {
+        List<String> args = new ArrayList<>();
+        new TreeMap<>(names.labels(component)).forEach((k, v) -> args.addAll(List.of("--filter", "label=" + k + "=" + v)));
+        return args;
+    }
+
     /** Our containers of one component, by name, whatever num_servers says now. */
     private List<String> containers(String component) {
-        Shell.Result r = quiet("ps", "-a", "--filter", "label=" + MANAGED_BY_LABEL + "=" + Names.MANAGED_BY,
-                "--filter", "label=" + PART_OF_LABEL + "=" + Names.kubernetesName(config.get("app_name")),
-                "--filter", "label=" + COMPONENT_LABEL + "=" + component, "--format", "{{.Names}}");
+        List<String> argv = new ArrayList<>(List.of("ps", "-a"));
+        argv.addAll(ours(component));
+        argv.addAll(List.of("--format", "{{.Names}}"));
+        Shell.Result r = quiet(argv.toArray(String[]::new));
         if (!r.ok()) {
             throw CliError.failed(cli + " ps failed: " + r.output().strip());
         }
@@ -115,7 +117,7 @@ public final class DockerRuntime implements Runtime {
 
     private Optional<State> state(String name) {
         Shell.Result r = quiet("inspect", "--type", "container", "--format",
-                "{{.State.Running}}|{{.State.Status}}|{{.State.ExitCode}}|{{index .Config.Labels \"" + MANAGED_BY_LABEL + "\"}}", name);
+                "{{.State.Running}}|{{.State.Status}}|{{.State.ExitCode}}|{{index .Config.Labels \"" + Names.MANAGED_BY_LABEL + "\"}}", name);
         if (!r.ok()) {
             return Optional.empty();
         }
@@ -278,9 +280,8 @@ public final class DockerRuntime implements Runtime {
             Console.step(one == null ? none : one + " is not running.");
             return;
         }
-        List<String> argv = new ArrayList<>(List.of(cli, "ps", "-a", "--filter", "label=" + MANAGED_BY_LABEL + "=" + Names.MANAGED_BY,
-                "--filter", "label=" + PART_OF_LABEL + "=" + Names.kubernetesName(config.get("app_name")),
-                "--filter", "label=" + COMPONENT_LABEL + "=" + component));
+        List<String> argv = new ArrayList<>(List.of(cli, "ps", "-a"));
+        argv.addAll(ours(component));
         if (one != null) {
             argv.addAll(List.of("--filter", "name=^/?" + one + "$"));
         }
@@ -310,47 +311,28 @@ public final class DockerRuntime implements Runtime {
             Console.step("Nothing is running, so there are no logs.");
             return;
         }
-        boolean prefix = present.size() > 1;
-        List<Thread> readers = new ArrayList<>();
+        Map<String, java.io.InputStream> streams = new LinkedHashMap<>();
         List<Process> processes = new ArrayList<>();
-        for (String name : present) {
-            List<String> argv = new ArrayList<>(List.of(cli, "logs"));
-            if (follow) {
-                argv.add("-f");
-            }
-            argv.add(name);
-            shell.echo(argv);
-            Process p;
-            try {
-                p = new ProcessBuilder(argv).redirectErrorStream(true)
-                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            } catch (IOException e) {
-                throw CliError.failed("cannot run " + cli + " logs: " + e.getMessage());
-            }
-            processes.add(p);
-            Thread t = Thread.ofPlatform().start(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        if (show.test(line)) {
-                            synchronized (System.out) {
-                                System.out.println(prefix ? "[" + name + "] " + line : line);
-                                System.out.flush();
-                            }
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // the container went away
-                }
-            });
-            readers.add(t);
-        }
         try {
-            for (Thread t : readers) {
-                t.join();
+            for (String name : present) {
+                List<String> argv = new ArrayList<>(List.of(cli, "logs"));
+                if (follow) {
+                    argv.add("-f");
+                }
+                argv.add(name);
+                shell.echo(argv);
+                Process p;
+                try {
+                    p = new ProcessBuilder(argv).redirectErrorStream(true)
+                            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+                } catch (IOException e) {
+                    throw CliError.failed("cannot run " + cli + " logs: " + e.getMessage());
+                }
+                processes.add(p);
+                streams.put(name, p.getInputStream());
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            Console.interleave(streams, show);
+        } finally {
             processes.forEach(Process::destroy);
         }
     }

@@ -39,10 +39,15 @@ public final class Images {
     private final String cli;
 
     public Images(Config config) {
+        this(config, config.get("container_cli"));
+    }
+
+    /** With another CLI (a path): the tests' stand-in that records what it is asked. */
+    Images(Config config, String cli) {
         this.config = config;
         this.names = new Names(config);
         this.shell = new Shell(config);
-        this.cli = config.get("container_cli");
+        this.cli = cli;
     }
 
     public String tag(Kind kind) {
@@ -102,7 +107,7 @@ public final class Images {
             case TEST -> argv.addAll(List.of("-f", files.resolve("test-client").toString(),
                     "--build-arg", "BASE_IMAGE=" + tag(Kind.BASE)));
         }
-        argv.addAll(List.of("--label", "app.kubernetes.io/managed-by=" + Names.MANAGED_BY, "-t", tag(kind), context.toString()));
+        argv.addAll(List.of("--label", Names.MANAGED_BY_LABEL + "=" + Names.MANAGED_BY, "-t", tag(kind), context.toString()));
         return argv;
     }
 
@@ -120,8 +125,8 @@ public final class Images {
             }
             case TEST -> testContext();
         };
-        if (kind != Kind.BASE && !exists(tag(Kind.BASE))) {
-            throw CliError.failed("image " + tag(Kind.BASE) + " not found: run ./build.java first");
+        if (kind != Kind.BASE) {
+            requireLocal(Kind.BASE);
         }
         Console.step("Building the %s %s ...", kind.what, tag(kind));
         int rc = shell.run(buildCommand(kind, context, System.getenv()), ENV, null);
@@ -144,7 +149,7 @@ public final class Images {
         return dir;
     }
 
-    /** Pushes an image; ECR repositories are created first when missing. */
+    /** Pushes an image; for ECR the repository is created when missing and the CLI logged in first. */
     public void push(Kind kind) {
         String image = tag(kind);
         if (config.get("registry").isBlank()) {
@@ -155,6 +160,8 @@ public final class Images {
         requireLocal(kind);
         if (config.get("registry_type").equals("ecr")) {
             Aws.ensureRepository(config, repository(kind));
+            // ECR logins last 12 hours: a fresh one makes push work without a separate ./login.java
+            Aws.login(config, shell, cli);
         }
         Console.step("Pushing %s ...", image);
         int rc = shell.run(List.of(cli, "push", image), ENV, null);
@@ -172,6 +179,9 @@ public final class Images {
                 return;
             }
             throw CliError.failed("registry is empty, so " + image + " cannot be pulled: build it with " + kind.buildWith);
+        }
+        if (config.get("registry_type").equals("ecr")) {
+            Aws.login(config, shell, cli);
         }
         Console.step("Pulling %s ...", image);
         int rc = shell.run(List.of(cli, "pull", image), ENV, null);

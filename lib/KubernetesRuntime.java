@@ -11,9 +11,6 @@ import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.fabric8.kubernetes.client.dsl.LogWatch;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -123,7 +120,7 @@ public final class KubernetesRuntime implements Runtime {
             if (client().namespaces().withName(namespace).get() == null) {
                 Console.info("creating namespace %s", namespace);
                 client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace)
-                        .withLabels(Map.of("app.kubernetes.io/managed-by", Names.MANAGED_BY)).endMetadata().build()).create();
+                        .withLabels(Map.of(Names.MANAGED_BY_LABEL, Names.MANAGED_BY)).endMetadata().build()).create();
             }
             return null;
         });
@@ -182,10 +179,15 @@ public final class KubernetesRuntime implements Runtime {
         while (true) {
             int ready = 0;
             List<String> waiting = new ArrayList<>();
+            // one list call per poll, whatever num_servers is
+            Map<String, Pod> byServer = new java.util.HashMap<>();
+            for (Pod p : pods(manifests.namespace(), manifests.selector(Manifests.SERVER))) {
+                byServer.putIfAbsent(p.getMetadata().getLabels().get(Manifests.APP), p);
+            }
             for (int i = 0; i < count; i++) {
                 String name = manifests.serverName(i);
-                List<Pod> pods = pods(manifests.namespace(), Map.of(Manifests.APP, name));
-                PodHealth health = pods.isEmpty() ? new PodHealth(PodHealth.State.WAITING, "no pod yet") : PodHealth.of(pods.get(0));
+                Pod pod = byServer.get(name);
+                PodHealth health = pod == null ? new PodHealth(PodHealth.State.WAITING, "no pod yet") : PodHealth.of(pod);
                 switch (health.state()) {
                     case READY -> ready++;
                     case FAILED -> throw CliError.failed(name + " cannot start: " + health.reason()
@@ -223,7 +225,7 @@ public final class KubernetesRuntime implements Runtime {
     @Override
     public void deployStatus(Integer server) {
         String ns = manifests.namespace();
-        Map<String, String> labels = server == null ? manifests.selector(Manifests.SERVER) : Map.of(Manifests.APP, manifests.serverName(server));
+        Map<String, String> labels = serverLabels(server);
         podTable(pods(ns, labels));
         List<Service> services = api("listing services in " + ns, () -> client().services().inNamespace(ns).withLabels(labels).list().getItems());
         List<List<String>> rows = new ArrayList<>();
@@ -259,8 +261,7 @@ public final class KubernetesRuntime implements Runtime {
 
     @Override
     public void deployLogs(Integer server, boolean follow) {
-        Map<String, String> labels = server == null ? manifests.selector(Manifests.SERVER) : Map.of(Manifests.APP, manifests.serverName(server));
-        logs(manifests.namespace(), labels, follow);
+        logs(manifests.namespace(), serverLabels(server), follow);
     }
 
     /** Logs of the pods, prefixed with the pod's name when there are several; followed until Ctrl-C. */
@@ -273,42 +274,29 @@ public final class KubernetesRuntime implements Runtime {
         boolean prefix = pods.size() > 1;
         if (!follow) {
             for (Pod p : pods) {
-                String log = api("reading logs of " + p.getMetadata().getName(),
-                        () -> client().pods().inNamespace(namespace).withName(p.getMetadata().getName()).getLog());
-                log.lines().forEach(l -> System.out.println(prefix ? "[" + p.getMetadata().getName() + "] " + l : l));
+                String name = p.getMetadata().getName();
+                String log = api("reading logs of " + name, () -> client().pods().inNamespace(namespace).withName(name).getLog());
+                log.lines().forEach(l -> Console.logLine(name, prefix, l));
             }
             return;
         }
-        List<Thread> readers = new ArrayList<>();
-        for (Pod p : pods) {
-            String name = p.getMetadata().getName();
-            LogWatch watch = api("following logs of " + name, () -> client().pods().inNamespace(namespace).withName(name).watchLog());
-            readers.add(Thread.ofPlatform().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(watch.getOutput(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        System.out.println(prefix ? "[" + name + "] " + line : line);
-                    }
-                } catch (java.io.IOException e) {
-                    Console.warn("log of %s ended: %s", name, e.getMessage());
-                } finally {
-                    watch.close();
-                }
-            }));
-        }
-        for (Thread t : readers) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        Map<String, LogWatch> watches = new LinkedHashMap<>();
+        try {
+            for (Pod p : pods) {
+                String name = p.getMetadata().getName();
+                watches.put(name, api("following logs of " + name, () -> client().pods().inNamespace(namespace).withName(name).watchLog()));
             }
+            Map<String, java.io.InputStream> streams = new LinkedHashMap<>();
+            watches.forEach((name, watch) -> streams.put(name, watch.getOutput()));
+            Console.interleave(streams, line -> true);
+        } finally {
+            watches.values().forEach(LogWatch::close);
         }
     }
 
     @Override
     public void deployExec(int server) {
-        exec(manifests.namespace(), Map.of(Manifests.APP, manifests.serverName(server)));
+        exec(manifests.namespace(), serverLabels(server));
     }
 
     /** An interactive shell in the pod, stdin and stdout wired to this terminal. */
@@ -398,6 +386,12 @@ public final class KubernetesRuntime implements Runtime {
                         + client().apps().deployments().inNamespace(ns).withLabels(labels).delete().size());
     }
 
+    /** All servers' labels, or server i's. */
+    private Map<String, String> serverLabels(Integer server) {
+        return server == null ? manifests.selector(Manifests.SERVER) : Map.of(Manifests.APP, manifests.serverName(server));
+    }
+
+    /** All test clients' labels, or client i's. */
     private Map<String, String> clientLabels(Integer client) {
         return client == null ? manifests.selector(Manifests.TEST_CLIENT) : Map.of(Manifests.APP, manifests.clientName(client));
     }
@@ -445,15 +439,28 @@ public final class KubernetesRuntime implements Runtime {
     public Map<String, String> finishedTestOutputs() {
         String ns = manifests.testNamespace();
         Map<String, String> outputs = new TreeMap<>();
-        for (Pod p : pods(ns, manifests.selector(Manifests.TEST_CLIENT))) {
+        finishedClientPods(pods(ns, manifests.selector(Manifests.TEST_CLIENT))).forEach((client, pod) -> outputs.put(client,
+                api("reading logs of " + pod, () -> client().pods().inNamespace(ns).withName(pod).getLog())));
+        return outputs;
+    }
+
+    /**
+     * Per finished client, the pod whose log bma reads. A Job retries (backoffLimit), so a client may
+     * have several pods: a succeeded one speaks for it, a failed one only when none succeeded.
+     */
+    static Map<String, String> finishedClientPods(List<Pod> pods) {
+        Map<String, String> chosen = new TreeMap<>();
+        Map<String, Boolean> succeeded = new java.util.HashMap<>();
+        for (Pod p : pods) {
             String phase = p.getStatus() == null ? "" : p.getStatus().getPhase();
-            if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
-                String name = p.getMetadata().getLabels().getOrDefault(Manifests.APP, p.getMetadata().getName());
-                outputs.put(name, api("reading logs of " + p.getMetadata().getName(),
-                        () -> client().pods().inNamespace(ns).withName(p.getMetadata().getName()).getLog()));
+            String client = p.getMetadata().getLabels().getOrDefault(Manifests.APP, p.getMetadata().getName());
+            boolean ok = "Succeeded".equals(phase);
+            if ((ok || "Failed".equals(phase)) && !succeeded.getOrDefault(client, false)) {
+                chosen.put(client, p.getMetadata().getName());
+                succeeded.put(client, ok);
             }
         }
-        return outputs;
+        return chosen;
     }
 
     /** The servers' manifests as the objects the tests compare. */

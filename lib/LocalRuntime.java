@@ -190,12 +190,11 @@ public final class LocalRuntime implements Runtime {
                 LocalProcess p = present.get(i);
                 Consumer<String> print = line -> {
                     if (show.test(line)) {
-                        System.out.println(prefix ? "[" + p.name() + "] " + line : line);
+                        Console.logLine(p.name(), prefix, line);
                     }
                 };
                 offsets[i] = p.copyNewOutput(offsets[i], print);
             }
-            System.out.flush();
             if (!follow || !anyAlive) {
                 return;
             }

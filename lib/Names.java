@@ -11,6 +11,9 @@ import java.util.Map;
 public final class Names {
     /** Label that marks everything the project creates, so it can be found and removed. */
     public static final String MANAGED_BY = "jdo-inference";
+    public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+    public static final String PART_OF_LABEL = "app.kubernetes.io/part-of";
+    public static final String COMPONENT_LABEL = "app.kubernetes.io/component";
 
     private final Config config;
 
@@ -102,9 +105,9 @@ public final class Names {
     /** Labels put on every object the project creates. */
     public Map<String, String> labels(String component) {
         return Map.of(
-                "app.kubernetes.io/managed-by", MANAGED_BY,
-                "app.kubernetes.io/part-of", kubernetesName(config.get("app_name")),
-                "app.kubernetes.io/component", component);
+                MANAGED_BY_LABEL, MANAGED_BY,
+                PART_OF_LABEL, kubernetesName(config.get("app_name")),
+                COMPONENT_LABEL, component);
     }
 
     /** A DNS-1123 label: lower case letters, digits and '-', at most 63 characters. */

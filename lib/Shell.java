@@ -99,6 +99,9 @@ public final class Shell {
 
     /** True when an executable of that name is on PATH. */
     public static boolean onPath(String tool) {
+        if (tool.contains("/")) {
+            return Files.isExecutable(Path.of(tool));
+        }
         String path = System.getenv().getOrDefault("PATH", "");
         for (String dir : path.split(java.io.File.pathSeparator)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {

@@ -50,21 +50,12 @@ public final class Stacks implements AutoCloseable {
 
     /** The template's text, from the repository that holds the scripts. */
     public static String template() {
-        Path file = sourceRoot().resolve(TEMPLATE);
+        Path file = Artifacts.sourceRoot().resolve(TEMPLATE);
         try {
             return Files.readString(file);
         } catch (IOException e) {
             throw CliError.failed("cannot read the CloudFormation template " + file + ": " + e.getMessage());
         }
-    }
-
-    private static Path sourceRoot() {
-        String home = System.getenv("JDO_HOME");
-        if (home != null && !home.isBlank()) {
-            return Path.of(home);
-        }
-        String source = System.getProperty("jbang.source");
-        return source != null ? Path.of(source).toAbsolutePath().getParent() : Path.of("").toAbsolutePath();
     }
 
     /** The template's parameters, from config (the template has defaults for the rest). */

@@ -154,6 +154,24 @@ class AwsEcrTest extends AwsTestBase {
     }
 
     @Test
+    void anEcrPushCreatesTheRepositoryLogsInThenPushes() throws IOException {
+        stub.jsonError("DescribeRepositories", 400, "RepositoryNotFoundException", "The repository does not exist");
+        stub.json("CreateRepository", "{\"repository\":{\"repositoryName\":\"aws-do-inference-base\"}}");
+        tokenAnswer();
+        Path calls = dir.resolve("calls");
+        Path cli = dir.resolve("recording-docker");
+        Files.writeString(cli, "#!/bin/sh\necho \"$@\" >> '" + calls + "'\ncat > /dev/null\n");
+        Files.setPosixFilePermissions(cli, PosixFilePermissions.fromString("rwx------"));
+
+        new Images(config(Map.of("account", "123456789012")), cli.toString()).push(Images.Kind.BASE);
+
+        assertEquals(java.util.List.of("DescribeRepositories", "CreateRepository", "GetAuthorizationToken"), stub.operations());
+        java.util.List<String> argv = Files.readAllLines(calls);
+        assertEquals("login --username AWS --password-stdin " + ENDPOINT, argv.get(argv.size() - 2), argv.toString());
+        assertTrue(argv.getLast().startsWith("push 123456789012.dkr.ecr.us-west-2.amazonaws.com/aws-do-inference-base:"), argv.toString());
+    }
+
+    @Test
     void otherRegistriesAreLeftToTheUser() {
         CliError error = assertThrows(CliError.class,
                 () -> Aws.login(config(Map.of("registry_type", "other")), new Shell(false), "podman"));

@@ -1,10 +1,8 @@
 package lib;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -52,14 +50,8 @@ abstract class AwsTestBase {
     }
 
     Config config(Map<String, String> overrides) {
-        try {
-            Path file = dir.resolve("config.properties");
-            Files.copy(Path.of("config.properties"), file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            Config config = Config.load(file, overrides);
-            return config.deriveWith("account", () -> Aws.accountId(config));
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        Config config = support.ProjectConfig.load(dir, Map.of(), overrides);
+        return config.deriveWith("account", () -> Aws.accountId(config));
     }
 
     Config config() {

@@ -183,6 +183,20 @@ class KubernetesRuntimeTest {
         assertEquals(Map.of(), k.finishedTestOutputs(), "a running client is not read");
     }
 
+    static Pod clientPod(String name, String client, String phase) {
+        return new PodBuilder().withNewMetadata().withName(name).withLabels(Map.of(Manifests.APP, client)).endMetadata()
+                .withNewStatus().withPhase(phase).endStatus().build();
+    }
+
+    @Test
+    void aRetriedJobIsReadFromItsSucceededPod() {
+        Map<String, String> chosen = KubernetesRuntime.finishedClientPods(List.of(
+                clientPod("c0-a", "c0", "Succeeded"), clientPod("c0-b", "c0", "Failed"),
+                clientPod("c1-a", "c1", "Failed"), clientPod("c1-b", "c1", "Succeeded"),
+                clientPod("c2-a", "c2", "Failed"), clientPod("c3-a", "c3", "Running")));
+        assertEquals(Map.of("c0", "c0-a", "c1", "c1-b", "c2", "c2-a"), chosen);
+    }
+
     static Pod pod(String yaml) {
         return Serialization.unmarshal(yaml, Pod.class);
     }
