@@ -6,21 +6,10 @@ package lib;
 //DEPS ai.djl.huggingface:tokenizers:0.36.0
 
 import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.inference.Predictor;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
-import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.Batchifier;
 import ai.djl.translate.TranslateException;
-import ai.djl.translate.Translator;
-import ai.djl.translate.TranslatorContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -171,64 +160,24 @@ public final class Models {
     }
 
     /**
-     * Loads the model and its tokenizer; {@code predictors} predictors are shared by the threads
-     * calling {@link QaModel#answer} (a DJL predictor serves one thread at a time).
+     * Loads the model and its tokenizer at the traced shape; {@code predictors} predictors are
+     * shared by the threads calling {@link QaModel#answer} (a DJL predictor serves one thread at a time).
      */
     public static QaModel load(Spec spec, int predictors) {
+        return load(spec, predictors, 0);
+    }
+
+    /** As {@link #load(Spec, int)}, with batches padded in steps of bucket tokens where the model allows (see {@link LoadedModel}). */
+    public static QaModel load(Spec spec, int predictors, int bucket) {
         if (predictors < 1) {
             throw new IllegalArgumentException("predictors must be at least 1, not " + predictors);
         }
-        Path file = spec.modelFile().toAbsolutePath().normalize();
-        if (!Files.isRegularFile(file)) {
-            throw new ModelException("model file not found: " + file);
+        LoadedModel model = LoadedModel.load(spec, bucket);
+        List<Predictor<QaBatch, QaBatch.Logits>> created = new ArrayList<>();
+        for (int i = 0; i < predictors; i++) {
+            created.add(model.newPredictor());
         }
-        if (!Files.isReadable(file)) {
-            throw new ModelException("model file not readable: " + file);
-        }
-        QaCodec codec;
-        try {
-            codec = QaCodec.open(spec.tokenizer(), spec.sequenceLength());
-        } catch (IOException e) {
-            throw new ModelException(e.getMessage(), e); // names the file
-        } catch (RuntimeException e) {
-            throw new ModelException("cannot load tokenizer " + spec.tokenizer().toAbsolutePath() + ": " + rootMessage(e), e);
-        }
-        ZooModel<Batch, Logits> model = null;
-        List<Predictor<Batch, Logits>> created = new ArrayList<>();
-        try {
-            Device device = startEngine(spec);
-            String name = file.getFileName().toString();
-            Criteria<Batch, Logits> criteria = Criteria.builder()
-                    .setTypes(Batch.class, Logits.class)
-                    .optEngine(ENGINE)
-                    .optDevice(device)
-                    .optModelPath(file.getParent())
-                    .optModelName(name.endsWith(".pt") ? name.substring(0, name.length() - 3) : name)
-                    // tensors saved on another device (a model traced on a GPU) load onto this one
-                    .optOption("mapLocation", "true")
-                    .optTranslator(new LogitsTranslator())
-                    .build();
-            model = criteria.loadModel();
-            for (int i = 0; i < predictors; i++) {
-                created.add(model.newPredictor());
-            }
-            return new QaModel(spec, file, model, codec, created);
-        } catch (ModelException e) {
-            closeAll(created, model, codec);
-            throw e;
-        } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
-            closeAll(created, model, codec);
-            throw new ModelException("cannot load model " + file + " as TorchScript (processor=" + spec.processor() + "): "
-                    + rootMessage(e), e);
-        }
-    }
-
-    private static void closeAll(List<Predictor<Batch, Logits>> predictors, ZooModel<Batch, Logits> model, QaCodec codec) {
-        predictors.forEach(Predictor::close);
-        if (model != null) {
-            model.close();
-        }
-        codec.close();
+        return new QaModel(model, created);
     }
 
     /**
@@ -298,89 +247,33 @@ public final class Models {
         return b.isEmpty() ? e.getClass().getSimpleName() : b.toString();
     }
 
-    /** The model's input: the encoded pair repeated batchSize times. */
-    record Batch(long[] ids, long[] attentionMask, int batchSize) {
-    }
-
-    /** The model's output, per row: start and end logits. */
-    record Logits(float[][] start, float[][] end) {
-    }
-
-    /** Batch to (input_ids, attention_mask) int64 [batch, seq]; (start_logits, end_logits) to arrays. */
-    static final class LogitsTranslator implements Translator<Batch, Logits> {
-        @Override
-        public NDList processInput(TranslatorContext ctx, Batch input) {
-            NDManager m = ctx.getNDManager();
-            int rows = input.batchSize();
-            int n = input.ids().length;
-            long[] ids = new long[rows * n];
-            long[] mask = new long[rows * n];
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(input.ids(), 0, ids, r * n, n);
-                System.arraycopy(input.attentionMask(), 0, mask, r * n, n);
-            }
-            NDArray idArray = m.create(ids, new Shape(rows, n));
-            idArray.setName("input_ids");
-            NDArray maskArray = m.create(mask, new Shape(rows, n));
-            maskArray.setName("attention_mask");
-            return new NDList(idArray, maskArray);
-        }
-
-        @Override
-        public Logits processOutput(TranslatorContext ctx, NDList list) {
-            if (list.size() < 2) {
-                throw new IllegalStateException("the model returned " + list.size()
-                        + " outputs; a question-answering model returns (start_logits, end_logits)");
-            }
-            return new Logits(rows(list.get(0)), rows(list.get(1)));
-        }
-
-        private static float[][] rows(NDArray a) {
-            Shape s = a.getShape();
-            if (s.dimension() != 2) {
-                throw new IllegalStateException("expected logits of shape [batch, sequence], got " + s);
-            }
-            float[] flat = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-            int rows = (int) s.get(0);
-            int n = (int) s.get(1);
-            float[][] out = new float[rows][n];
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(flat, r * n, out[r], 0, n);
-            }
-            return out;
-        }
-
-        @Override
-        public Batchifier getBatchifier() {
-            return null;
-        }
-    }
-
-    /** A loaded model: thread-safe; tokenizing and decoding run outside the predictor lease. */
+    /**
+     * A loaded model with a pool of predictors on its shared weights, answering one pair per call
+     * from any thread (the trace check, the benchmarks' in-process ceiling). Tokenizing and decoding
+     * run outside the predictor lease.
+     */
     public static final class QaModel implements AutoCloseable {
-        private final Spec spec;
-        private final Path file;
-        private final ZooModel<Batch, Logits> model;
-        private final QaCodec codec;
-        private final List<Predictor<Batch, Logits>> predictors;
-        private final BlockingQueue<Predictor<Batch, Logits>> idle;
+        private final LoadedModel model;
+        private final List<Predictor<QaBatch, QaBatch.Logits>> predictors;
+        private final BlockingQueue<Predictor<QaBatch, QaBatch.Logits>> idle;
         private volatile boolean closed;
 
-        QaModel(Spec spec, Path file, ZooModel<Batch, Logits> model, QaCodec codec, List<Predictor<Batch, Logits>> predictors) {
-            this.spec = spec;
-            this.file = file;
+        QaModel(LoadedModel model, List<Predictor<QaBatch, QaBatch.Logits>> predictors) {
             this.model = model;
-            this.codec = codec;
             this.predictors = List.copyOf(predictors);
             this.idle = new ArrayBlockingQueue<>(predictors.size(), false, predictors);
         }
 
         public Spec spec() {
-            return spec;
+            return model.spec();
         }
 
         public QaCodec codec() {
-            return codec;
+            return model.codec();
+        }
+
+        public LoadedModel loaded() {
+            return model;
         }
 
         public int predictors() {
@@ -399,41 +292,35 @@ public final class Models {
 
         /** Answers a question about a context; with postprocess off the text is the raw start logits. */
         public Answer answer(String question, String context, boolean postprocess) {
-            QaCodec.Encoded enc = codec.encode(question == null ? "" : question, context == null ? "" : context);
-            long[] t = new long[1];
-            Logits logits = forward(enc, t);
-            if (!postprocess) {
-                return new Answer(QaCodec.formatLogits(logits.start()), -1, -1, enc.truncated(), t[0]);
-            }
-            QaCodec.Span span = QaCodec.span(logits.start()[0], logits.end()[0], enc.ids(), enc.attentionMask());
-            return new Answer(codec.decode(span.ids()), span.start(), span.end(), enc.truncated(), t[0]);
+            QaCodec.Encoded enc = model.codec().encodeTokens(question == null ? "" : question, context == null ? "" : context);
+            return withPredictor(p -> model.answer(p, List.of(enc), postprocess).get(0));
         }
 
-        /** Start and end logits of an encoded pair, one row per batch item. */
+        /** Start and end logits of an encoded pair, one row per batch item, at the traced length. */
         public float[][][] logits(QaCodec.Encoded enc) {
-            Logits l = forward(enc, new long[1]);
-            return new float[][][] {l.start(), l.end()};
+            return withPredictor(p -> {
+                try {
+                    QaBatch.Logits l = p.predict(QaBatch.of(List.of(enc), model.spec().batchSize(), enc.ids().length));
+                    return new float[][][] {l.start(), l.end()};
+                } catch (TranslateException e) {
+                    throw new ModelException("forward failed: " + rootMessage(e), e);
+                }
+            });
         }
 
-        private Logits forward(QaCodec.Encoded enc, long[] nanos) {
+        private <T> T withPredictor(java.util.function.Function<Predictor<QaBatch, QaBatch.Logits>, T> work) {
             if (closed) {
-                throw new IllegalStateException("model " + file + " is closed");
+                throw new IllegalStateException("model " + model.spec().modelFile() + " is closed");
             }
-            Predictor<Batch, Logits> p;
+            Predictor<QaBatch, QaBatch.Logits> p;
             try {
                 p = idle.take();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ModelException("interrupted waiting for a predictor of " + file, e);
+                throw new ModelException("interrupted waiting for a predictor of " + model.spec().modelFile(), e);
             }
             try {
-                long begin = System.nanoTime();
-                Logits out = p.predict(new Batch(enc.ids(), enc.attentionMask(), spec.batchSize()));
-                nanos[0] = System.nanoTime() - begin;
-                return out;
-            } catch (TranslateException | RuntimeException e) {
-                throw new ModelException("forward of " + file + " failed (inputs int64 [" + spec.batchSize() + ", "
-                        + enc.ids().length + "]): " + rootMessage(e), e);
+                return work.apply(p);
             } finally {
                 idle.add(p);
             }
@@ -447,7 +334,6 @@ public final class Models {
             closed = true;
             predictors.forEach(Predictor::close);
             model.close();
-            codec.close();
         }
     }
 }

@@ -32,7 +32,7 @@ public final class QaCodec implements AutoCloseable {
             + "little engine says: 'I think I can' as it is pulling the heavy load all the way to the top of the mountain. "
             + "On the way down it says: I thought I could.";
 
-    /** One encoded pair, padded to the sequence length. */
+    /** One encoded pair: its real tokens ({@link #encodeTokens}) or padded to the sequence length ({@link #encode}). */
     public record Encoded(long[] ids, long[] attentionMask, boolean truncated) {
         /** Number of real (unpadded) tokens. */
         public int used() {
@@ -62,7 +62,7 @@ public final class QaCodec implements AutoCloseable {
         this.tokenizer = tokenizer;
     }
 
-    /** Reads a Hugging Face tokenizer.json; pairs are padded and truncated to sequenceLength. */
+    /** Reads a Hugging Face tokenizer.json; pairs are truncated to sequenceLength. */
     public static QaCodec open(Path tokenizerJson, int sequenceLength) throws IOException {
         if (sequenceLength < 3) {
             throw new IllegalArgumentException("sequence length must be at least 3, not " + sequenceLength);
@@ -76,7 +76,7 @@ public final class QaCodec implements AutoCloseable {
                             "modelMaxLength", Math.max(512, sequenceLength)))
                     .optAddSpecialTokens(true)
                     .optMaxLength(sequenceLength)
-                    .optPadToMaxLength()
+                    .optPadding(false)
                     .optTruncation(true)
                     .build();
             return new QaCodec(tokenizerJson, sequenceLength, tokenizer);
@@ -95,15 +95,28 @@ public final class QaCodec implements AutoCloseable {
 
     /** [CLS] question [SEP] context [SEP], padded to the sequence length, longest-first truncation. */
     public Encoded encode(String question, String context) {
+        return pad(encodeTokens(question, context), sequenceLength);
+    }
+
+    /** [CLS] question [SEP] context [SEP] without padding: at most the sequence length, longest-first truncation. */
+    public Encoded encodeTokens(String question, String context) {
         Encoding e = tokenizer.encode(question, context);
         long[] ids = e.getIds();
-        long[] mask = e.getAttentionMask();
-        if (ids.length != sequenceLength) {
-            // the tokenizer pads and truncates to maxLength; anything else is a bug worth a clear message
-            throw new IllegalStateException("tokenizer " + tokenizerFile + " gave " + ids.length + " tokens, expected "
+        if (ids.length > sequenceLength) {
+            // the tokenizer truncates to maxLength; anything else is a bug worth a clear message
+            throw new IllegalStateException("tokenizer " + tokenizerFile + " gave " + ids.length + " tokens, more than "
                     + sequenceLength);
         }
-        return new Encoded(ids, mask, e.exceedMaxLength());
+        return new Encoded(ids, e.getAttentionMask(), e.exceedMaxLength());
+    }
+
+    /** The pair padded with [PAD] (id 0, mask 0) to width tokens; width must hold its tokens. */
+    public static Encoded pad(Encoded e, int width) {
+        if (width < e.ids().length) {
+            throw new IllegalArgumentException("cannot pad " + e.ids().length + " tokens to " + width);
+        }
+        return width == e.ids().length ? e
+                : new Encoded(Arrays.copyOf(e.ids(), width), Arrays.copyOf(e.attentionMask(), width), e.truncated());
     }
 
     /** The text of token ids, special tokens skipped (the tokenizer's own WordPiece decoder). */

@@ -1,0 +1,218 @@
+package lib;
+
+//DEPS ai.djl:api:0.36.0
+//DEPS ai.djl.pytorch:pytorch-engine:0.36.0
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One traced model loaded once: its weights, its tokenizer and the shapes it accepts. Every
+ * predictor made from it shares the weights (TorchScript inference is thread-safe), so N model
+ * copies cost one model's memory plus a little per predictor.
+ *
+ * <p>Shapes: a model that accepts any length (checked when it loads: the sample pair must give the
+ * same logits padded to the sequence length and to its own length) gets batches padded to their
+ * longest row, rounded up to {@code bucket} tokens, so short requests run short forwards and few
+ * distinct shapes reach the JIT. A model that does not, an inf1/inf2 model, or bucket 0 gets the
+ * traced shape: every row padded to the sequence length and at least the traced batch size rows.
+ */
+public final class LoadedModel implements AutoCloseable {
+    private final Models.Spec spec;
+    private final Path file;
+    private final ZooModel<QaBatch, QaBatch.Logits> model;
+    private final QaCodec codec;
+    private int bucket;
+    private String shapeNote = "";
+
+    private LoadedModel(Models.Spec spec, Path file, ZooModel<QaBatch, QaBatch.Logits> model, QaCodec codec) {
+        this.spec = spec;
+        this.file = file;
+        this.model = model;
+        this.codec = codec;
+    }
+
+    /**
+     * Loads the model and its tokenizer once. bucket: round batch widths up to a multiple of it
+     * when the model accepts any length; 0 keeps the traced sequence length.
+     */
+    public static LoadedModel load(Models.Spec spec, int bucket) {
+        if (bucket < 0) {
+            throw new IllegalArgumentException("bucket must be 0 or more, not " + bucket);
+        }
+        Path file = spec.modelFile().toAbsolutePath().normalize();
+        if (!Files.isRegularFile(file)) {
+            throw new Models.ModelException("model file not found: " + file);
+        }
+        if (!Files.isReadable(file)) {
+            throw new Models.ModelException("model file not readable: " + file);
+        }
+        QaCodec codec;
+        try {
+            codec = QaCodec.open(spec.tokenizer(), spec.sequenceLength());
+        } catch (IOException e) {
+            throw new Models.ModelException(e.getMessage(), e); // names the file
+        } catch (RuntimeException e) {
+            throw new Models.ModelException("cannot load tokenizer " + spec.tokenizer().toAbsolutePath() + ": "
+                    + Models.rootMessage(e), e);
+        }
+        ZooModel<QaBatch, QaBatch.Logits> model = null;
+        try {
+            Device device = Models.startEngine(spec);
+            String name = file.getFileName().toString();
+            Criteria<QaBatch, QaBatch.Logits> criteria = Criteria.builder()
+                    .setTypes(QaBatch.class, QaBatch.Logits.class)
+                    .optEngine(Models.ENGINE)
+                    .optDevice(device)
+                    .optModelPath(file.getParent())
+                    .optModelName(name.endsWith(".pt") ? name.substring(0, name.length() - 3) : name)
+                    // tensors saved on another device (a model traced on a GPU) load onto this one
+                    .optOption("mapLocation", "true")
+                    .optTranslator(new QaBatch.Translator())
+                    .build();
+            model = criteria.loadModel();
+            LoadedModel loaded = new LoadedModel(spec, file, model, codec);
+            loaded.chooseShapes(bucket);
+            return loaded;
+        } catch (Models.ModelException e) {
+            closeQuietly(model, codec);
+            throw e;
+        } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
+            closeQuietly(model, codec);
+            throw new Models.ModelException("cannot load model " + file + " as TorchScript (processor=" + spec.processor()
+                    + "): " + Models.rootMessage(e), e);
+        }
+    }
+
+    private static void closeQuietly(ZooModel<?, ?> model, QaCodec codec) {
+        if (model != null) {
+            model.close();
+        }
+        codec.close();
+    }
+
+    /** Variable widths only where the model gives the same logits at its own length as at the traced one. */
+    private void chooseShapes(int wanted) {
+        bucket = 0;
+        if (wanted == 0) {
+            shapeNote = "fixed length " + spec.sequenceLength() + " (sequence_bucket=0)";
+            return;
+        }
+        if (spec.neuron()) {
+            shapeNote = "fixed length " + spec.sequenceLength() + " (Neuron models have the traced shape)";
+            return;
+        }
+        QaCodec.Encoded pair = codec.encodeTokens(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT);
+        int n = pair.ids().length;
+        try (Predictor<QaBatch, QaBatch.Logits> p = model.newPredictor()) {
+            QaBatch.Logits full = p.predict(QaBatch.of(List.of(pair), spec.batchSize(), spec.sequenceLength()));
+            QaBatch.Logits own = p.predict(QaBatch.of(List.of(pair, pair), 1, n));
+            if (close(full.start()[0], own.start()[1], n) && close(full.end()[0], own.end()[1], n)) {
+                bucket = wanted;
+                shapeNote = "batches padded to their longest row, in steps of " + wanted + " tokens";
+            } else {
+                shapeNote = "fixed length " + spec.sequenceLength() + " (the model's logits change with the padded length)";
+            }
+        } catch (TranslateException | RuntimeException e) {
+            shapeNote = "fixed length " + spec.sequenceLength() + " (the model refused another shape: " + Models.rootMessage(e) + ")";
+        }
+    }
+
+    private static boolean close(float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            if (Math.abs(a[i] - b[i]) > 1e-3f * Math.max(1f, Math.abs(a[i]))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public Models.Spec spec() {
+        return spec;
+    }
+
+    public QaCodec codec() {
+        return codec;
+    }
+
+    /** How batches are shaped, in words (for the server's log and /models). */
+    public String shapeNote() {
+        return shapeNote;
+    }
+
+    /** True when batches are padded to their longest row rather than the traced length. */
+    public boolean variableLength() {
+        return bucket > 0;
+    }
+
+    /** The most pairs one forward may take: the traced batch size for a fixed-shape Neuron model. */
+    public int maxRows() {
+        return spec.neuron() ? spec.batchSize() : Integer.MAX_VALUE;
+    }
+
+    /** Tokens per row of a batch of these pairs. */
+    public int width(List<QaCodec.Encoded> pairs) {
+        if (bucket == 0) {
+            return spec.sequenceLength();
+        }
+        int longest = 1;
+        for (QaCodec.Encoded e : pairs) {
+            longest = Math.max(longest, e.ids().length);
+        }
+        return Math.min(spec.sequenceLength(), (longest + bucket - 1) / bucket * bucket);
+    }
+
+    /** A predictor on the shared weights; one thread at a time may use it. */
+    public Predictor<QaBatch, QaBatch.Logits> newPredictor() {
+        return model.newPredictor();
+    }
+
+    /**
+     * Answers the pairs (from {@link QaCodec#encodeTokens}) with one forward on the predictor: one
+     * answer per pair. With postprocess off an answer's text is its rows' raw start logits.
+     */
+    public List<Models.Answer> answer(Predictor<QaBatch, QaBatch.Logits> predictor, List<QaCodec.Encoded> pairs,
+                                      boolean postprocess) {
+        int minRows = bucket == 0 ? spec.batchSize() : 1;
+        QaBatch batch = QaBatch.of(pairs, minRows, width(pairs));
+        QaBatch.Logits logits;
+        long begin = System.nanoTime();
+        try {
+            logits = predictor.predict(batch);
+        } catch (TranslateException | RuntimeException e) {
+            throw new Models.ModelException("forward of " + file + " failed (inputs int64 [" + batch.rows() + ", "
+                    + batch.width() + "]): " + Models.rootMessage(e), e);
+        }
+        long nanos = System.nanoTime() - begin;
+        List<Models.Answer> answers = new ArrayList<>(pairs.size());
+        for (int i = 0; i < pairs.size(); i++) {
+            QaCodec.Encoded e = pairs.get(i);
+            if (!postprocess) {
+                // this pair's rows: its own, and the repeats of the last pair that fill a fixed batch
+                int last = i == pairs.size() - 1 ? batch.rows() : i + 1;
+                float[][] rows = java.util.Arrays.copyOfRange(logits.start(), i, last);
+                answers.add(new Models.Answer(QaCodec.formatLogits(rows), -1, -1, e.truncated(), nanos));
+                continue;
+            }
+            QaCodec.Span span = QaCodec.span(logits.start()[i], logits.end()[i], e.ids(), e.attentionMask());
+            answers.add(new Models.Answer(codec.decode(span.ids()), span.start(), span.end(), e.truncated(), nanos));
+        }
+        return answers;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+        codec.close();
+    }
+}

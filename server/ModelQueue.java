@@ -1,0 +1,112 @@
+package server;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One model copy's queue of accepted requests, bounded (a full queue refuses at once rather than
+ * letting latency grow without limit), and its batcher: a worker takes up to maxBatchSize jobs,
+ * waiting at most maxBatchDelay after the oldest one was queued for more to arrive. Abandoned jobs
+ * (timed out, client gone) are dropped here, never computed.
+ */
+final class ModelQueue {
+    private final int capacity;
+    private final ArrayDeque<InferenceJob> jobs = new ArrayDeque<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition arrived = lock.newCondition();
+    private long dropped;
+
+    ModelQueue(int capacity) {
+        this.capacity = capacity;
+    }
+
+    /** Queues the job; false when the queue is full. */
+    boolean offer(InferenceJob job) {
+        lock.lock();
+        try {
+            if (jobs.size() >= capacity) {
+                return false;
+            }
+            jobs.addLast(job);
+            arrived.signal();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean full() {
+        lock.lock();
+        try {
+            return jobs.size() >= capacity;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int size() {
+        lock.lock();
+        try {
+            return jobs.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Jobs dropped unanswered so far (timed out or abandoned while queued). */
+    long dropped() {
+        lock.lock();
+        try {
+            return dropped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The next batch: empty when nothing is queued; otherwise at least one job and at most
+     * maxSize, waiting until maxDelayNanos after the oldest job was queued for the rest.
+     */
+    List<InferenceJob> takeBatch(int maxSize, long maxDelayNanos) throws InterruptedException {
+        List<InferenceJob> batch = new ArrayList<>(Math.min(maxSize, 64));
+        lock.lock();
+        try {
+            InferenceJob first = next();
+            if (first == null) {
+                return batch;
+            }
+            batch.add(first);
+            long until = first.queuedNanos + maxDelayNanos;
+            while (batch.size() < maxSize) {
+                InferenceJob job = next();
+                if (job != null) {
+                    batch.add(job);
+                    continue;
+                }
+                long wait = until - System.nanoTime();
+                if (wait <= 0) {
+                    break;
+                }
+                arrived.awaitNanos(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+            return batch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The oldest job still wanted, dropping abandoned ones; null when none. Holds the lock. */
+    private InferenceJob next() {
+        for (InferenceJob job = jobs.pollFirst(); job != null; job = jobs.pollFirst()) {
+            if (!job.abandoned()) {
+                return job;
+            }
+            dropped++;
+        }
+        return null;
+    }
+}

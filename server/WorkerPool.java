@@ -1,0 +1,115 @@
+package server;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import lib.Models;
+
+/**
+ * The threads that run forwards: as many as may compute at once (the cores divided by the
+ * intra-op threads of one forward), shared by every model copy. A copy with queued work is put on
+ * the ready line once per queued job; a worker takes it, leases one of its runners, takes a batch
+ * from its queue and answers every job of it. HTTP threads never compute, so health, readiness
+ * and metrics answer while every worker is busy.
+ */
+final class WorkerPool {
+    private final LinkedBlockingQueue<ModelCopy> ready = new LinkedBlockingQueue<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicInteger busy = new AtomicInteger();
+    private final int maxBatchSize;
+    private final long maxBatchDelayNanos;
+    private final boolean postprocess;
+    private final ServerMetrics metrics;
+    private volatile boolean running = true;
+
+    WorkerPool(int workers, int maxBatchSize, int maxBatchDelayMs, boolean postprocess, ServerMetrics metrics) {
+        this.maxBatchSize = maxBatchSize;
+        this.maxBatchDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxBatchDelayMs);
+        this.postprocess = postprocess;
+        this.metrics = metrics;
+        for (int i = 0; i < workers; i++) {
+            threads.add(Thread.ofPlatform().name("worker-" + i).daemon().start(this::work));
+        }
+    }
+
+    int workers() {
+        return threads.size();
+    }
+
+    /** Queues the job on its copy; false when the copy's queue is full. */
+    boolean submit(ModelCopy copy, InferenceJob job) {
+        if (!copy.queue.offer(job)) {
+            return false;
+        }
+        ready.add(copy);
+        return true;
+    }
+
+    /** Batches being computed now. */
+    int busy() {
+        return busy.get();
+    }
+
+    private void work() {
+        while (running) {
+            ModelCopy copy;
+            try {
+                copy = ready.poll(200, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (copy == null) {
+                continue;
+            }
+            ServedModel.Runner runner = copy.lease();
+            if (runner == null) {
+                continue; // its busy worker puts the copy back when it finishes
+            }
+            busy.incrementAndGet();
+            try {
+                List<InferenceJob> batch = copy.queue.takeBatch(Math.min(maxBatchSize, copy.model.maxBatchRows()), maxBatchDelayNanos);
+                if (!batch.isEmpty()) {
+                    run(copy, runner, batch);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                busy.decrementAndGet();
+                copy.release(runner);
+                if (copy.queue.size() > 0) {
+                    ready.add(copy);
+                }
+            }
+        }
+    }
+
+    private void run(ModelCopy copy, ServedModel.Runner runner, List<InferenceJob> batch) {
+        long start = System.nanoTime();
+        List<lib.QaCodec.Encoded> inputs = new ArrayList<>(batch.size());
+        for (InferenceJob job : batch) {
+            inputs.add(job.input);
+            metrics.queueWait.labelValues(copy.name).observe((start - job.queuedNanos) / 1e9);
+        }
+        metrics.batchSize.labelValues(copy.name).observe(batch.size());
+        List<Models.Answer> answers;
+        try {
+            answers = runner.answer(inputs, postprocess);
+        } catch (RuntimeException e) {
+            ModelServer.log("level=error event=inference_failed model=%s batch=%d error=\"%s\"", copy.name, batch.size(),
+                    String.valueOf(e.getMessage()).replace("\"", "'"));
+            ServerError failed = new ServerError(500, "inference failed: " + e.getClass().getSimpleName());
+            batch.forEach(job -> job.result.completeExceptionally(failed));
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).result.complete(answers.get(i));
+        }
+    }
+
+    void stop() {
+        running = false;
+        threads.forEach(Thread::interrupt);
+    }
+}
