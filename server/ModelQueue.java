@@ -14,6 +14,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * (timed out, client gone) are dropped here, never computed.
  */
 final class ModelQueue {
+    /** Why a queued job was dropped: its client closed the connection before its turn. */
+    static final class ClientGone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ClientGone() {
+            super("the client went away before its request was computed", null, false, false);
+        }
+    }
+
     private final int capacity;
     private final ArrayDeque<InferenceJob> jobs = new ArrayDeque<>();
     private final ReentrantLock lock = new ReentrantLock();
@@ -106,6 +115,7 @@ final class ModelQueue {
                 return job;
             }
             dropped++;
+            job.result.completeExceptionally(new ClientGone()); // nothing if it timed out already
         }
         return null;
     }

@@ -12,87 +12,71 @@
 //DEPS ai.djl.pytorch:pytorch-jni:2.7.1-0.36.0
 //DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
 //DEPS ai.djl.huggingface:tokenizers:0.36.0
-//SOURCES ServerSettings.java ServerMetrics.java ../lib/Models.java ../lib/QaCodec.java ../lib/CliError.java
+//SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
+//SOURCES InferenceJob.java WorkerPool.java ServedModel.java
+//SOURCES ../lib/Models.java ../lib/LoadedModel.java ../lib/QaBatch.java ../lib/QaCodec.java ../lib/CliError.java
 package server;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import lib.CliError;
+import lib.LoadedModel;
 import lib.Models;
+import lib.QaCodec;
 
 /**
  * The model server: NUM_MODELS copies of the traced model in one JVM, served over HTTP with the
  * original's API (GET /, /predictions/model<i>) plus liveness, readiness, /models and /metrics.
- * The HTTP server starts at once and the copies load in the background, so traffic that comes
- * too early gets a quick 503 instead of a hang. SIGTERM drains in-flight requests, then exits 0.
+ *
+ * <p>Wiring and lifecycle live here: the HTTP handlers ({@link Handlers}) queue each request on its
+ * copy ({@link ModelQueue}, bounded), a shared {@link WorkerPool} runs batches on the copies' shared
+ * weights, and every failure becomes JSON in {@link #error}. HTTP starts at once and the model
+ * loads in the background, so early traffic gets a quick 503 instead of a hang. On SIGTERM the
+ * server drains the Kubernetes way (see {@link #drain}).
  */
 public final class ModelServer {
-    /** The original server's defaults, used when a request names no question or context. */
-    static final String DEFAULT_QUESTION = "What does the little engine say";
-    static final String DEFAULT_CONTEXT = "In the childrens story about the little engine a small locomotive is pulling a large load up a mountain.\n"
-            + "    Since the load is heavy and the engine is small it is not sure whether it will be able to do the job. This is a story \n"
-            + "    about how an optimistic attitude empowers everyone to achieve more. In the story the little engine says: 'I think I can' as it is \n"
-            + "    pulling the heavy load all the way to the top of the mountain. On the way down it says: I thought I could.";
-
-    private static final Pattern MODEL_ID = Pattern.compile("model(\\d+)");
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** One loaded model copy. It pools its own predictors, so it may be called from many threads. */
-    interface ModelCopy extends AutoCloseable {
-        Models.Answer answer(String question, String context, boolean postprocess) throws Exception;
-
-        @Override
-        void close();
-    }
-
-    /** Loads copy i (and warms it up). */
+    /** Loads the model for copy i (and warms it up). */
     interface Loader {
-        ModelCopy load(int index) throws Exception;
+        ServedModel load(int copy) throws Exception;
+
+        /** True when every copy can share copy 0's model (one set of weights in memory). */
+        default boolean sharedWeights() {
+            return true;
+        }
     }
 
-    enum State { LOADING, READY, DRAINING, FAILED }
+    enum State { LOADING, READY, DRAINING, STOPPING, FAILED }
 
     private final ServerSettings settings;
     private final Loader loader;
     private final Map<String, Object> metadata;
     private final ServerMetrics metrics = new ServerMetrics();
-    private final ModelCopy[] copies;
-    private final double[] loadSeconds;
-    private final AtomicInteger inFlight = new AtomicInteger();
-    /** Requests per copy now; beyond its predictors they queue (the queue depth metric). */
-    private final AtomicInteger[] modelInFlight;
-    private final int predictors;
+    private final Handlers handlers = new Handlers(this);
+    private final List<ModelCopy> copies = new CopyOnWriteArrayList<>();
+    private final List<ServedModel> models = new CopyOnWriteArrayList<>();
+    /** Requests queued or computing: drain waits for them. */
+    private final AtomicInteger pending = new AtomicInteger();
     private final CountDownLatch loaded = new CountDownLatch(1);
     private volatile State state = State.LOADING;
     private volatile String failure;
+    private WorkerPool pool;
     private Javalin app;
 
     ModelServer(ServerSettings settings, Loader loader, Map<String, Object> metadata) {
         this.settings = settings;
         this.loader = loader;
         this.metadata = metadata;
-        this.copies = new ModelCopy[settings.numModels()];
-        this.loadSeconds = new double[settings.numModels()];
-        this.modelInFlight = new AtomicInteger[settings.numModels()];
-        java.util.Arrays.setAll(modelInFlight, i -> new AtomicInteger());
-        this.predictors = settings.predictors(Runtime.getRuntime().availableProcessors());
     }
 
     public static void main(String... args) {
@@ -107,7 +91,7 @@ public final class ModelServer {
             System.exit(2);
             return;
         }
-        ModelServer server = new ModelServer(settings, loader(settings), metadata);
+        ModelServer server = new ModelServer(settings, loader(settings, metadata), metadata);
         server.start();
         // SIGTERM/SIGINT run shutdown hooks while request threads keep going: drain there, then exit 0
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -119,86 +103,232 @@ public final class ModelServer {
         }
     }
 
-    /** Loads copies of the trace folder's model with DJL; every copy gets its own predictor pool. */
-    static Loader loader(ServerSettings settings) {
-        int cores = Runtime.getRuntime().availableProcessors();
-        Models.Spec spec = Models.specOf(settings.modelDir(), settings.processor(), settings.intraOpThreads(cores), 1,
-                settings.neuronLibraryPath());
-        int predictors = settings.predictors(cores);
-        return index -> {
-            Models.QaModel model = Models.load(spec, predictors);
-            model.warmUp();
-            return new ModelCopy() {
-                @Override
-                public Models.Answer answer(String question, String context, boolean postprocess) {
-                    return model.answer(question, context, postprocess);
-                }
+    static int cores() {
+        return Runtime.getRuntime().availableProcessors();
+    }
 
-                @Override
-                public void close() {
-                    model.close();
-                }
-            };
+    /**
+     * Loads the trace folder's model with DJL. Copies share one loaded model, except on inf1/inf2,
+     * where each copy is compiled for and loaded onto a NeuronCore of its own.
+     */
+    static Loader loader(ServerSettings settings, Map<String, Object> metadata) {
+        Models.Spec spec = Models.specOf(settings.modelDir(), settings.processor(), settings.intraOpThreads(cores()), 1,
+                settings.neuronLibraryPath());
+        // a trace that says its model takes only its traced length keeps it
+        int bucket = Boolean.FALSE.equals(metadata.get("dynamic_length")) ? 0 : settings.sequenceBucket();
+        int warmBatch = settings.batching().maxBatchSize();
+        return new Loader() {
+            @Override
+            public ServedModel load(int copy) {
+                ServedModel model = ServedModel.of(LoadedModel.load(spec, bucket));
+                warmUp(model, warmBatch);
+                return model;
+            }
+
+            @Override
+            public boolean sharedWeights() {
+                return !spec.neuron();
+            }
         };
     }
 
-    /** Starts HTTP at once, then loads the model copies in the background. */
+    /**
+     * Runs the sample pair a few times alone and once as a full batch, so the first requests do not
+     * pay for PyTorch's profiling executor (it profiles, then optimizes, per shape).
+     */
+    static void warmUp(ServedModel model, int batch) {
+        try (ServedModel.Runner runner = model.newRunner()) {
+            QaCodec.Encoded pair = model.encode(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT);
+            for (int i = 0; i < 3; i++) {
+                runner.answer(List.of(pair), true);
+            }
+            int rows = Math.min(batch, model.maxBatchRows());
+            if (rows > 1) {
+                runner.answer(Collections.nCopies(rows, pair), true);
+                runner.answer(Collections.nCopies(rows, pair), true);
+            }
+        }
+    }
+
+    /** Starts HTTP and the workers at once, then loads the model copies in the background. */
     ModelServer start() {
+        ServerSettings.Batching b = settings.batching();
+        pool = new WorkerPool(settings.workers(cores()), b.maxBatchSize(), b.maxBatchDelayMs(), settings.postprocess(), metrics);
         app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
             config.jetty.host = settings.bindAddress();
             config.jetty.port = settings.port();
-            config.routes.get("/", ctx -> json(ctx, 200, Map.of("Status", "Healthy")));
-            config.routes.get("/health/live", ctx -> json(ctx, 200, Map.of("status", "alive")));
-            config.routes.get("/health/ready", this::ready);
-            config.routes.get("/ping", this::ready);
-            config.routes.get("/models", this::models);
-            config.routes.get("/metrics", ctx -> ctx.contentType(ServerMetrics.contentType()).result(metrics.scrape()));
-            config.routes.get("/predictions/{model}", this::predict);
-            config.routes.post("/predictions/{model}", this::predict);
+            config.requestLogger.http(this::logRequest);
+            config.routes.get("/", ctx -> Handlers.json(ctx, 200, Map.of("Status", "Healthy")));
+            config.routes.get("/health/live", ctx -> Handlers.json(ctx, 200, Map.of("status", "alive")));
+            config.routes.get("/health/ready", handlers::ready);
+            config.routes.get("/ping", handlers::ready);
+            config.routes.get("/models", handlers::models);
+            config.routes.get("/metrics", ctx -> ctx.contentType(ServerMetrics.contentType()).result(scrape()));
+            config.routes.get("/predictions/{model}", handlers::predict);
+            config.routes.post("/predictions/{model}", handlers::predict);
             for (HandlerType method : List.of(HandlerType.PUT, HandlerType.DELETE, HandlerType.PATCH)) {
-                config.routes.addHttpHandler(method, "/predictions/{model}", ctx ->
-                        json(ctx, 405, detail("method " + ctx.method() + " is not allowed here; use GET or POST")));
+                config.routes.addHttpHandler(method, "/predictions/{model}", ctx -> {
+                    throw new ServerError(405, "method " + ctx.method() + " is not allowed here; use GET or POST");
+                });
             }
             config.routes.error(404, ctx -> {
                 if (!String.valueOf(ctx.res().getContentType()).startsWith("application/json")) {
-                    json(ctx, 404, detail("not found: " + ctx.path()));
+                    Handlers.json(ctx, 404, Map.of("detail", "not found: " + ctx.path()));
                 }
             });
-            config.routes.exception(Exception.class, (e, ctx) -> {
-                log("level=error event=unhandled path=%s error=%s", ctx.path(), e.toString());
-                json(ctx, 500, detail("internal error: " + e.getClass().getSimpleName()));
-            });
+            config.routes.exception(Exception.class, (e, ctx) -> error(ctx, e));
         }).start();
-        log("level=info event=listening address=%s port=%d models=%d processor=%s", settings.bindAddress(), port(),
-                settings.numModels(), processor());
+        log("level=info event=listening address=%s port=%d models=%d processor=%s workers=%d max_batch_size=%d "
+                + "max_batch_delay_ms=%d max_queue=%d", settings.bindAddress(), port(), settings.numModels(), processor(),
+                pool.workers(), b.maxBatchSize(), b.maxBatchDelayMs(), b.maxQueue());
         Thread.ofPlatform().name("model-loader").start(this::loadAll);
         return this;
+    }
+
+    /** Every failure of a request as JSON: its status, a one-line detail, Retry-After where retrying helps. */
+    private void error(Context ctx, Throwable e) {
+        Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (t instanceof ServerError se) {
+            if (se.retryAfterSeconds > 0) {
+                ctx.header("Retry-After", Integer.toString(se.retryAfterSeconds));
+            }
+            Handlers.json(ctx, se.status, Map.of("detail", se.getMessage()));
+        } else if (t instanceof TimeoutException) {
+            metrics.refused.labelValues(label(ctx), "timeout").inc();
+            Handlers.json(ctx, 504, Map.of("detail", "no answer within request_timeout_ms="
+                    + settings.batching().requestTimeoutMs() + "; the request was not computed if it was still queued"));
+        } else {
+            log("level=error event=unhandled path=%s error=%s", ctx.path(), t.toString());
+            Handlers.json(ctx, 500, Map.of("detail", "internal error: " + t.getClass().getSimpleName()));
+        }
+    }
+
+    private static String label(Context ctx) {
+        Object model = ctx.attribute(Handlers.MODEL_ATTRIBUTE);
+        return model == null ? "unknown" : model.toString();
+    }
+
+    /** Metrics and the request log line of every prediction, once its answer is written. */
+    private void logRequest(Context ctx, Float ms) {
+        if (!ctx.path().startsWith("/predictions/")) {
+            return;
+        }
+        String label = label(ctx);
+        int status = ctx.statusCode();
+        String code = Integer.toString(status);
+        metrics.requests.labelValues(label, code).inc();
+        metrics.latency.labelValues(label).observe(ms / 1000.0);
+        if (status >= 400) {
+            metrics.errors.labelValues(label, code).inc();
+        }
+        if (!settings.quiet() || status >= 500) {
+            log("level=%s event=request method=%s path=%s status=%d ms=%.1f", status >= 500 ? "error" : "info",
+                    ctx.method(), ctx.path(), status, ms);
+        }
+    }
+
+    private String scrape() {
+        for (ModelCopy copy : copies) {
+            metrics.queueDepth.labelValues(copy.name).set(copy.queue.size());
+        }
+        metrics.inFlight.set(pending.get());
+        return metrics.scrape();
     }
 
     int port() {
         return app.port();
     }
 
-    private String processor() {
+    ServerSettings settings() {
+        return settings;
+    }
+
+    Map<String, Object> metadata() {
+        return metadata;
+    }
+
+    State state() {
+        return state;
+    }
+
+    String failure() {
+        return failure;
+    }
+
+    List<ModelCopy> copies() {
+        return copies;
+    }
+
+    boolean sharedWeights() {
+        return loader.sharedWeights();
+    }
+
+    String processor() {
         return settings.processor().isEmpty() ? String.valueOf(metadata.getOrDefault("processor", "cpu")) : settings.processor();
     }
 
-    /** Loads every copy, one after the other: they share the cores, so parallel loading gains little. */
+    /** The copy that serves the request, or why none does now (503: loading, shutting down, failed). */
+    ModelCopy admit(int index) {
+        State s = state;
+        if ((s == State.READY || s == State.DRAINING) && index < copies.size()) {
+            return copies.get(index);
+        }
+        metrics.refused.labelValues("model" + index, "not_ready").inc();
+        throw ServerError.unavailable(switch (s) {
+            case STOPPING -> "the server is shutting down";
+            case FAILED -> "the models failed to load: " + failure;
+            default -> "models are loading (" + copies.size() + " of " + settings.numModels() + " ready); try again soon";
+        }, 5);
+    }
+
+    /** Queues an encoded request; false when the copy's queue is full. */
+    boolean submit(ModelCopy copy, InferenceJob job) {
+        pending.incrementAndGet();
+        if (!pool.submit(copy, job)) {
+            pending.decrementAndGet();
+            return false;
+        }
+        job.result.whenComplete((answer, e) -> {
+            pending.decrementAndGet();
+            if (e instanceof ModelQueue.ClientGone) {
+                metrics.refused.labelValues(copy.name, "client_gone").inc();
+            }
+        });
+        return true;
+    }
+
+    ServerError refuseFull(ModelCopy copy) {
+        metrics.refused.labelValues(copy.name, "queue_full").inc();
+        return ServerError.unavailable(copy.name + " is overloaded (" + settings.batching().maxQueue()
+                + " requests queued); try again shortly", 1);
+    }
+
+    /** Loads the model (once when copies share it), then gives every copy its queue and runners. */
     private void loadAll() {
         try {
-            for (int i = 0; i < copies.length && state == State.LOADING; i++) {
+            ServedModel shared = null;
+            for (int i = 0; i < settings.numModels() && state == State.LOADING; i++) {
                 long start = System.nanoTime();
-                copies[i] = loader.load(i);
-                loadSeconds[i] = (System.nanoTime() - start) / 1e9;
-                metrics.loadSeconds.labelValues("model" + i).set(loadSeconds[i]);
+                ServedModel model = shared;
+                if (model == null) {
+                    model = loader.load(i);
+                    models.add(model);
+                    if (loader.sharedWeights()) {
+                        shared = model;
+                    }
+                    log("level=info event=model_loaded model=model%d seconds=%.2f shared=%s batches=\"%s\"", i,
+                            (System.nanoTime() - start) / 1e9, loader.sharedWeights(), model.shapeNote());
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                copies.add(new ModelCopy(i, model, settings.predictors(cores()), settings.batching().maxQueue(), seconds));
+                metrics.loadSeconds.labelValues("model" + i).set(seconds);
                 metrics.modelsReady.set(i + 1);
-                log("level=info event=model_loaded model=model%d seconds=%.2f", i, loadSeconds[i]);
             }
             if (state == State.LOADING) {
                 state = State.READY;
-                log("level=info event=ready models=%d", copies.length);
+                log("level=info event=ready models=%d", copies.size());
             }
         } catch (Throwable e) {
             failure = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -219,213 +349,47 @@ public final class ModelServer {
         return state != State.FAILED;
     }
 
-    private int readyCount() {
-        int n = 0;
-        for (ModelCopy c : copies) {
-            n += c == null ? 0 : 1;
-        }
-        return n;
-    }
-
-    private void ready(Context ctx) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", state.name().toLowerCase());
-        body.put("models", copies.length);
-        body.put("ready", readyCount());
-        if (failure != null) {
-            body.put("detail", failure);
-        }
-        json(ctx, state == State.READY ? 200 : 503, body);
-    }
-
-    private void models(Context ctx) {
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (int i = 0; i < copies.length; i++) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", "model" + i);
-            m.put("status", copies[i] != null ? "ready" : state == State.FAILED ? "failed" : "loading");
-            m.put("processor", processor());
-            m.put("sequence_length", metadata.get("sequence_length"));
-            m.put("model", metadata.get("model"));
-            m.put("predictors", predictors);
-            if (copies[i] != null) {
-                m.put("load_seconds", Math.round(loadSeconds[i] * 1000) / 1000.0);
-            }
-            list.add(m);
-        }
-        json(ctx, 200, Map.of("models", list));
-    }
-
-    private void predict(Context ctx) {
-        long start = System.nanoTime();
-        String modelParam = ctx.pathParam("model");
-        Matcher m = MODEL_ID.matcher(modelParam);
-        int index = m.matches() && m.group(1).length() < 6 ? Integer.parseInt(m.group(1)) : -1;
-        boolean known = index >= 0 && index < copies.length;
-        // metric labels name only models the server has: any other path would add a series forever
-        String label = known ? "model" + index : "unknown";
-        boolean truncated = false;
-        inFlight.incrementAndGet();
-        metrics.inFlight.inc();
-        try {
-            if (!known) {
-                // the original's message, for any model it does not have
-                json(ctx, 404, detail("Model " + modelParam + " does not exist. Try a model name up to model" + (copies.length - 1)));
-                return;
-            }
-            if (state != State.READY) {
-                ctx.header("Retry-After", "5");
-                json(ctx, 503, detail(switch (state) {
-                    case LOADING -> "models are loading (" + readyCount() + " of " + copies.length + " ready); try again soon";
-                    case DRAINING -> "the server is shutting down";
-                    default -> "the models failed to load: " + failure;
-                }));
-                return;
-            }
-            String[] pair;
-            try {
-                pair = question(ctx);
-            } catch (IllegalArgumentException e) {
-                json(ctx, 400, detail(e.getMessage()));
-                return;
-            }
-            ModelCopy copy = copies[index];
-            Models.Answer answer;
-            int active = modelInFlight[index].incrementAndGet();
-            metrics.queueDepth.labelValues(label).set(Math.max(0, active - predictors));
-            try {
-                answer = copy.answer(pair[0], pair[1], settings.postprocess());
-            } catch (Exception e) {
-                log("level=error event=inference_failed model=%s error=\"%s\"", label, String.valueOf(e.getMessage()).replace("\"", "'"));
-                json(ctx, 500, detail("inference failed: " + e.getClass().getSimpleName()));
-                return;
-            } finally {
-                modelInFlight[index].decrementAndGet();
-            }
-            truncated = answer.truncated();
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("detail", answer.text());
-            if (truncated) {
-                body.put("truncated", true);
-            }
-            json(ctx, 200, body);
-        } finally {
-            double seconds = (System.nanoTime() - start) / 1e9;
-            inFlight.decrementAndGet();
-            metrics.inFlight.dec();
-            String code = Integer.toString(ctx.statusCode());
-            metrics.requests.labelValues(label, code).inc();
-            metrics.latency.labelValues(label).observe(seconds);
-            if (ctx.statusCode() >= 400) {
-                metrics.errors.labelValues(label, code).inc();
-            }
-            if (!settings.quiet() || ctx.statusCode() >= 500) {
-                log("level=%s event=request method=%s path=%s status=%d ms=%.1f truncated=%s", ctx.statusCode() >= 500 ? "error" : "info",
-                        ctx.method(), ctx.path(), ctx.statusCode(), seconds * 1000, truncated);
-            }
-        }
-    }
-
-    /** seq_0 and seq_1 from the query (GET) or a JSON or form body (POST); absent ones take the defaults. */
-    static String[] question(Context ctx) {
-        String q;
-        String c;
-        if (ctx.method() == HandlerType.POST) {
-            byte[] raw = ctx.bodyAsBytes();
-            String text;
-            try {
-                text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
-            } catch (CharacterCodingException e) {
-                throw new IllegalArgumentException("the request body is not valid UTF-8");
-            }
-            String type = String.valueOf(ctx.contentType());
-            if (type.startsWith("application/x-www-form-urlencoded")) {
-                q = ctx.formParam("seq_0");
-                c = ctx.formParam("seq_1");
-            } else if (text.isBlank()) {
-                q = null;
-                c = null;
-            } else {
-                JsonNode body;
-                try {
-                    body = JSON.readTree(text);
-                } catch (Exception e) {
-                    throw new IllegalArgumentException("the request body is not valid JSON");
-                }
-                if (!body.isObject()) {
-                    throw new IllegalArgumentException("the request body must be a JSON object with seq_0 and seq_1");
-                }
-                q = text(body, "seq_0");
-                c = text(body, "seq_1");
-            }
-        } else {
-            q = ctx.queryParam("seq_0");
-            c = ctx.queryParam("seq_1");
-        }
-        if (q != null && q.isBlank()) {
-            throw new IllegalArgumentException("seq_0 (the question) is empty");
-        }
-        if (c != null && c.isBlank()) {
-            throw new IllegalArgumentException("seq_1 (the context) is empty");
-        }
-        return new String[] {q == null ? DEFAULT_QUESTION : q, c == null ? DEFAULT_CONTEXT : c};
-    }
-
-    private static String text(JsonNode body, String field) {
-        JsonNode v = body.get(field);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (!v.isTextual()) {
-            throw new IllegalArgumentException(field + " must be a string");
-        }
-        return v.asText();
-    }
-
-    private static Map<String, Object> detail(String text) {
-        return Map.of("detail", text);
-    }
-
-    /** Compact JSON like the original's FastAPI responses. */
-    private static int json(Context ctx, int status, Object body) {
-        try {
-            ctx.status(status).contentType("application/json").result(JSON.writeValueAsString(body));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        return status;
-    }
-
     /**
-     * On SIGTERM: readiness turns 503 and new predictions are refused, in-flight ones finish (for
-     * at most DRAIN_SECONDS), then HTTP stops and the models close.
+     * On SIGTERM, the Kubernetes way: readiness turns 503 at once, but requests are still served
+     * for DRAIN_DELAY seconds while the endpoint is removed from the Service; then new requests are
+     * refused and the queued and running ones finish (for at most DRAIN_SECONDS); then HTTP stops
+     * and the models close.
      */
     void drain() {
-        log("level=info event=draining in_flight=%d", inFlight.get());
-        state = State.DRAINING;
+        State before = state;
+        if (before == State.READY || before == State.LOADING) {
+            state = State.DRAINING;
+            log("level=info event=draining pending=%d drain_delay=%d", pending.get(), settings.drainDelaySeconds());
+            if (before == State.READY) {
+                sleep(TimeUnit.SECONDS.toMillis(settings.drainDelaySeconds()));
+            }
+        }
+        state = State.STOPPING;
+        log("level=info event=stopping pending=%d", pending.get());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.drainSeconds());
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        while (pending.get() > 0 && System.nanoTime() < deadline) {
+            sleep(20);
         }
-        if (inFlight.get() > 0) {
-            log("level=warn event=drain_timeout in_flight=%d", inFlight.get());
+        if (pending.get() > 0) {
+            log("level=warn event=drain_timeout pending=%d", pending.get());
         }
+        sleep(50); // the last answers are being written
         app.stop();
-        for (ModelCopy c : copies) {
-            if (c != null) {
-                c.close();
-            }
-        }
+        pool.stop();
+        copies.forEach(ModelCopy::closeRunners);
+        models.forEach(ServedModel::close);
         log("level=info event=stopped");
     }
 
-    private static void log(String format, Object... args) {
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static void log(String format, Object... args) {
         System.out.println("ts=" + Instant.now() + " " + String.format(java.util.Locale.ROOT, format, args));
         System.out.flush();
     }

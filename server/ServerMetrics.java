@@ -20,7 +20,17 @@ final class ServerMetrics {
     final Gauge inFlight = Gauge.builder().name("jdo_requests_in_flight")
             .help("Prediction requests being served now").register(registry);
     final Gauge queueDepth = Gauge.builder().name("jdo_queue_depth")
-            .help("Requests waiting for a free predictor, by model").labelNames("model").register(registry);
+            .help("Requests queued for a forward, by model").labelNames("model").register(registry);
+    final Counter refused = Counter.builder().name("jdo_refused_total")
+            .help("Prediction requests refused or dropped without a forward, by model and reason "
+                    + "(queue_full, timeout, not_ready, client_gone)").labelNames("model", "reason").register(registry);
+    final Histogram queueWait = Histogram.builder().name("jdo_queue_wait_seconds")
+            .help("Time from a request being queued to its forward starting, by model")
+            .labelNames("model").classicOnly()
+            .classicUpperBounds(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5).register(registry);
+    final Histogram batchSize = Histogram.builder().name("jdo_batch_size")
+            .help("Requests per forward, by model").labelNames("model").classicOnly()
+            .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128).register(registry);
     final Histogram latency = Histogram.builder().name("jdo_request_duration_seconds")
             .help("Prediction latency in the server, tokenization and decoding included, by model")
             .labelNames("model").classicOnly()

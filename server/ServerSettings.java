@@ -12,10 +12,20 @@ import java.util.Map;
  */
 record ServerSettings(int numModels, boolean postprocess, boolean quiet, int port, String bindAddress,
                       Path modelDir, String processor, int predictorsPerModel, int drainSeconds,
-                      String neuronLibraryPath) {
+                      String neuronLibraryPath, Batching batching, int drainDelaySeconds, int sequenceBucket) {
+
+    /**
+     * How requests wait and group: up to maxBatchSize per forward, waiting at most maxBatchDelayMs
+     * after the oldest; at most maxQueue waiting per model copy; requestTimeoutMs (0 = none) the
+     * longest a request may wait for its answer.
+     */
+    record Batching(int maxBatchSize, int maxBatchDelayMs, int maxQueue, int requestTimeoutMs) {
+    }
 
     /** A setting that cannot be used; main prints it as one line and exits with 2. */
     static final class BadSetting extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         BadSetting(String message) {
             super(message);
         }
@@ -34,13 +44,20 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
                 integer(env, "NUM_MODELS", 1, 1, 1024),
                 bool(env, "POSTPROCESS", true),
                 bool(env, "QUIET", false),
-                integer(env, "PORT", 8080, 1, 65535),
+                integer(env, "PORT", 8080, 0, 65535),
                 env.getOrDefault("BIND_ADDRESS", "0.0.0.0"),
                 modelDir,
                 env.getOrDefault("PROCESSOR", ""),
                 integer(env, "PREDICTORS_PER_MODEL", 0, 0, 1024),
                 integer(env, "DRAIN_SECONDS", 20, 0, 3600),
-                env.getOrDefault("NEURON_LIBRARY_PATH", ""));
+                env.getOrDefault("NEURON_LIBRARY_PATH", ""),
+                new Batching(
+                        integer(env, "MAX_BATCH_SIZE", 4, 1, 1024),
+                        integer(env, "MAX_BATCH_DELAY_MS", 2, 0, 10_000),
+                        integer(env, "MAX_QUEUE", 100, 1, 1_000_000),
+                        integer(env, "REQUEST_TIMEOUT_MS", 0, 0, 3_600_000)),
+                integer(env, "DRAIN_DELAY", 5, 0, 3600),
+                integer(env, "SEQUENCE_BUCKET", 16, 0, 4096));
     }
 
     private static int integer(Map<String, String> env, String key, int fallback, int min, int max) {
@@ -73,16 +90,21 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
     }
 
     /**
-     * Predictors per model copy: as many as keep the cores busy when all copies are used at once.
-     * Each forward then runs on few PyTorch threads, so N copies on one node share the cores
-     * instead of each asking for all of them.
+     * Predictors (runners) per model copy: as many as keep the cores busy when all copies are used
+     * at once. They are cheap (the copies share the weights); what they cap is how many forwards of
+     * one copy may run at once.
      */
     int predictors(int cores) {
         return predictorsPerModel > 0 ? predictorsPerModel : Math.max(1, cores / numModels);
     }
 
-    /** PyTorch intra-op threads per forward: the cores divided among the forwards that may run at once. */
+    /** Worker threads: the forwards that may run at once, never more than the cores. */
+    int workers(int cores) {
+        return Math.max(1, Math.min(cores, predictors(cores) * numModels));
+    }
+
+    /** PyTorch intra-op threads per forward: the cores divided among the workers. */
     int intraOpThreads(int cores) {
-        return Math.max(1, cores / Math.max(1, Math.min(cores, predictors(cores) * numModels)));
+        return Math.max(1, cores / workers(cores));
     }
 }

@@ -38,14 +38,23 @@ class ModelServerTest {
     static String base;
 
     static ServerSettings settings(Path modelDir, int numModels, int predictors) {
-        return new ServerSettings(numModels, true, false, 0, "127.0.0.1", modelDir, "", predictors, 5, "");
+        return settings(modelDir, numModels, predictors, Map.of());
+    }
+
+    /** A loopback server's settings, no drain delay; more maps the environment's other keys. */
+    static ServerSettings settings(Path modelDir, int numModels, int predictors, Map<String, String> more) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("MODEL_DIR", modelDir.toString(), "NUM_MODELS",
+                Integer.toString(numModels), "PREDICTORS_PER_MODEL", Integer.toString(predictors), "PORT", "0",
+                "BIND_ADDRESS", "127.0.0.1", "DRAIN_SECONDS", "5", "DRAIN_DELAY", "0"));
+        env.putAll(more);
+        return ServerSettings.fromEnv(env);
     }
 
     @BeforeAll
     static void start() throws Exception {
         modelDir = TracedModel.bundled(dir, Map.of());
         ServerSettings s = settings(modelDir, 2, 2);
-        server = new ModelServer(s, ModelServer.loader(s), lib.Models.metadata(modelDir)).start();
+        server = new ModelServer(s, ModelServer.loader(s, lib.Models.metadata(modelDir)), lib.Models.metadata(modelDir)).start();
         assertTrue(server.awaitLoaded());
         base = "http://127.0.0.1:" + server.port();
     }
@@ -106,11 +115,11 @@ class ModelServerTest {
     @Test
     void defaultsAndTheSameAnswerForGetAndPost() throws Exception {
         String viaGet = get("/predictions/model1").body();
-        String json = "{\"seq_0\": \"" + ModelServer.DEFAULT_QUESTION + "\", \"seq_1\": " + JSON.writeValueAsString(ModelServer.DEFAULT_CONTEXT) + "}";
+        String json = "{\"seq_0\": \"" + Handlers.DEFAULT_QUESTION + "\", \"seq_1\": " + JSON.writeValueAsString(Handlers.DEFAULT_CONTEXT) + "}";
         HttpResponse<String> viaPost = send("POST", "/predictions/model1", "application/json", json.getBytes(StandardCharsets.UTF_8));
         assertEquals(viaGet, viaPost.body());
         HttpResponse<String> form = send("POST", "/predictions/model1", "application/x-www-form-urlencoded",
-                ("seq_0=" + q(ModelServer.DEFAULT_QUESTION)).getBytes(StandardCharsets.UTF_8));
+                ("seq_0=" + q(Handlers.DEFAULT_QUESTION)).getBytes(StandardCharsets.UTF_8));
         assertEquals(viaGet, form.body(), "the original client's --post sent form data");
         assertEquals(viaGet, send("POST", "/predictions/model1", "application/json", new byte[0]).body(), "empty body: defaults");
     }
@@ -195,20 +204,27 @@ class ModelServerTest {
         }
     }
 
-    /** A copy that answers after a latch opens, or always fails: for states the real model cannot show on demand. */
-    static final class FakeCopy implements ModelServer.ModelCopy {
+    /** A model that answers "ok", or always fails: for states the real model cannot show on demand. */
+    static final class FakeModel implements ServedModel {
         final boolean fail;
 
-        FakeCopy(boolean fail) {
+        FakeModel(boolean fail) {
             this.fail = fail;
         }
 
         @Override
-        public lib.Models.Answer answer(String question, String context, boolean postprocess) {
-            if (fail) {
-                throw new IllegalStateException("boom");
-            }
-            return new lib.Models.Answer("ok", 0, 1, false, 0);
+        public lib.QaCodec.Encoded encode(String question, String context) {
+            return new lib.QaCodec.Encoded(new long[] {question.length()}, new long[] {1}, false);
+        }
+
+        @Override
+        public Runner newRunner() {
+            return (batch, postprocess) -> {
+                if (fail) {
+                    throw new IllegalStateException("boom");
+                }
+                return batch.stream().map(e -> new lib.Models.Answer("ok", 0, 1, false, 0)).toList();
+            };
         }
 
         @Override
@@ -221,7 +237,7 @@ class ModelServerTest {
         CountDownLatch release = new CountDownLatch(1);
         ModelServer loading = new ModelServer(settings(modelDir, 2, 1), i -> {
             release.await();
-            return new FakeCopy(false);
+            return new FakeModel(false);
         }, Map.of("sequence_length", 128)).start();
         try {
             String url = "http://127.0.0.1:" + loading.port();
@@ -242,7 +258,18 @@ class ModelServerTest {
 
     @Test
     void anInferenceFailureIs500AndTheServerKeepsServing() throws Exception {
-        ModelServer failing = new ModelServer(settings(modelDir, 2, 1), i -> new FakeCopy(i == 0), Map.of()).start();
+        ModelServer.Loader separate = new ModelServer.Loader() {
+            @Override
+            public ServedModel load(int copy) {
+                return new FakeModel(copy == 0);
+            }
+
+            @Override
+            public boolean sharedWeights() {
+                return false; // as on inf1/inf2: each copy loads its own
+            }
+        };
+        ModelServer failing = new ModelServer(settings(modelDir, 2, 1), separate, Map.of()).start();
         try {
             assertTrue(failing.awaitLoaded());
             String url = "http://127.0.0.1:" + failing.port();

@@ -1,0 +1,196 @@
+package server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import lib.Models;
+
+/**
+ * The HTTP handlers: parse a request, hand it to the model copy's queue, answer. They never run a
+ * forward themselves, so they stay quick under any load; failures are thrown as ServerError and
+ * turned into JSON by ModelServer in one place.
+ */
+final class Handlers {
+    /** The original server's defaults, used when a request names no question or context. */
+    static final String DEFAULT_QUESTION = "What does the little engine say";
+    static final String DEFAULT_CONTEXT = "In the childrens story about the little engine a small locomotive is pulling a large load up a mountain.\n"
+            + "    Since the load is heavy and the engine is small it is not sure whether it will be able to do the job. This is a story \n"
+            + "    about how an optimistic attitude empowers everyone to achieve more. In the story the little engine says: 'I think I can' as it is \n"
+            + "    pulling the heavy load all the way to the top of the mountain. On the way down it says: I thought I could.";
+    /** Where the handler leaves the model's metric label (model<i>, or unknown) for the request log. */
+    static final String MODEL_ATTRIBUTE = "jdo.model";
+
+    private static final Pattern MODEL_ID = Pattern.compile("model(\\d+)");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ModelServer server;
+
+    Handlers(ModelServer server) {
+        this.server = server;
+    }
+
+    void ready(Context ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        ModelServer.State state = server.state();
+        body.put("status", state.name().toLowerCase(java.util.Locale.ROOT));
+        body.put("models", server.settings().numModels());
+        body.put("ready", server.copies().size());
+        if (server.failure() != null) {
+            body.put("detail", server.failure());
+        }
+        json(ctx, state == ModelServer.State.READY ? 200 : 503, body);
+    }
+
+    void models(Context ctx) {
+        List<ModelCopy> copies = server.copies();
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (int i = 0; i < server.settings().numModels(); i++) {
+            ModelCopy copy = i < copies.size() ? copies.get(i) : null;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", "model" + i);
+            m.put("status", copy != null ? "ready" : server.state() == ModelServer.State.FAILED ? "failed" : "loading");
+            m.put("processor", server.processor());
+            m.put("sequence_length", server.metadata().get("sequence_length"));
+            m.put("model", server.metadata().get("model"));
+            m.put("predictors", server.settings().predictors(ModelServer.cores()));
+            if (copy != null) {
+                m.put("load_seconds", Math.round(copy.loadSeconds * 1000) / 1000.0);
+                m.put("shared_weights", server.sharedWeights());
+                m.put("batches", copy.model.shapeNote());
+                m.put("queued", copy.queue.size());
+            }
+            list.add(m);
+        }
+        json(ctx, 200, Map.of("models", list));
+    }
+
+    /** Validates, encodes and queues the request; the answer comes when a worker has run its batch. */
+    void predict(Context ctx) {
+        String modelParam = ctx.pathParam("model");
+        Matcher m = MODEL_ID.matcher(modelParam);
+        int index = m.matches() && m.group(1).length() < 6 ? Integer.parseInt(m.group(1)) : -1;
+        int count = server.settings().numModels();
+        if (index < 0 || index >= count) {
+            // the original's message, for any model it does not have
+            throw new ServerError(404, "Model " + modelParam + " does not exist. Try a model name up to model" + (count - 1));
+        }
+        // metric labels name only models the server has: any other path would add a series forever
+        ctx.attribute(MODEL_ATTRIBUTE, "model" + index);
+        ModelCopy copy = server.admit(index);
+        String[] pair = question(ctx);
+        if (copy.queue.full()) {
+            throw server.refuseFull(copy); // before tokenizing: refusing must stay cheap
+        }
+        InferenceJob job = new InferenceJob(copy.model.encode(pair[0], pair[1]), connected(ctx));
+        if (!server.submit(copy, job)) {
+            throw server.refuseFull(copy);
+        }
+        int timeout = server.settings().batching().requestTimeoutMs();
+        if (timeout > 0) {
+            job.result.orTimeout(timeout, TimeUnit.MILLISECONDS);
+        }
+        ctx.future(() -> job.result.thenAccept(answer -> answer(ctx, answer)));
+    }
+
+    private static void answer(Context ctx, Models.Answer answer) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("detail", answer.text());
+        if (answer.truncated()) {
+            body.put("truncated", true);
+        }
+        json(ctx, 200, body);
+    }
+
+    /**
+     * Whether the client is still connected, as far as Jetty knows: a request whose connection
+     * closed while it was queued is dropped instead of computed.
+     */
+    private static BooleanSupplier connected(Context ctx) {
+        try {
+            var endPoint = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(ctx.req())
+                    .getConnectionMetaData().getConnection().getEndPoint();
+            return endPoint::isOpen;
+        } catch (RuntimeException | LinkageError e) {
+            return () -> true;
+        }
+    }
+
+    /** seq_0 and seq_1 from the query (GET) or a JSON or form body (POST); absent ones take the defaults. */
+    static String[] question(Context ctx) {
+        String q;
+        String c;
+        if (ctx.method() == HandlerType.POST) {
+            byte[] raw = ctx.bodyAsBytes();
+            String text;
+            try {
+                text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+            } catch (CharacterCodingException e) {
+                throw ServerError.badRequest("the request body is not valid UTF-8");
+            }
+            String type = String.valueOf(ctx.contentType());
+            if (type.startsWith("application/x-www-form-urlencoded")) {
+                q = ctx.formParam("seq_0");
+                c = ctx.formParam("seq_1");
+            } else if (text.isBlank()) {
+                q = null;
+                c = null;
+            } else {
+                JsonNode body;
+                try {
+                    body = JSON.readTree(text);
+                } catch (Exception e) {
+                    throw ServerError.badRequest("the request body is not valid JSON");
+                }
+                if (!body.isObject()) {
+                    throw ServerError.badRequest("the request body must be a JSON object with seq_0 and seq_1");
+                }
+                q = text(body, "seq_0");
+                c = text(body, "seq_1");
+            }
+        } else {
+            q = ctx.queryParam("seq_0");
+            c = ctx.queryParam("seq_1");
+        }
+        if (q != null && q.isBlank()) {
+            throw ServerError.badRequest("seq_0 (the question) is empty");
+        }
+        if (c != null && c.isBlank()) {
+            throw ServerError.badRequest("seq_1 (the context) is empty");
+        }
+        return new String[] {q == null ? DEFAULT_QUESTION : q, c == null ? DEFAULT_CONTEXT : c};
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw ServerError.badRequest(field + " must be a string");
+        }
+        return v.asText();
+    }
+
+    /** Compact JSON like the original's FastAPI responses. */
+    static void json(Context ctx, int status, Object body) {
+        try {
+            ctx.status(status).contentType("application/json").result(JSON.writeValueAsString(body));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
