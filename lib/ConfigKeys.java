@@ -67,6 +67,12 @@ public final class ConfigKeys {
         add(port("service_port", "8080", "port of each model service"));
         add(integer("num_servers", "2", "number of model servers (the original's default is 1)"));
         add(count("predictors_per_model", "0", "predictors per model copy; 0 = enough to keep the cores busy"));
+        add(integer("max_batch_size", "4", "most requests one forward takes (dynamic batching)"));
+        add(count("max_batch_delay_ms", "2", "most ms a batch waits for more requests after its oldest"));
+        add(integer("max_queue", "100", "requests queued per model copy before 503"));
+        add(count("request_timeout_ms", "0", "longest ms a request waits for its answer (504); 0 = no limit"));
+        add(count("sequence_bucket", "16", "pad batches to their longest request in steps of this many tokens; 0 = sequence_length"));
+        add(count("drain_delay", "5", "seconds a server keeps serving after SIGTERM with readiness off"));
         add(integer("deploy_timeout", "300", "seconds to wait for servers to become ready"));
 
         add(text("instance_type", "c7g.4xlarge", "Kubernetes node type of the servers"));

@@ -359,7 +359,7 @@ public final class DockerRuntime implements Runtime {
             return;
         }
         Console.step("Stopping %d server%s ...", servers.size(), servers.size() == 1 ? "" : "s");
-        remove(servers, Servers.DRAIN_SECONDS + 5);
+        remove(servers, Servers.stopSeconds(config));
         servers.forEach(n -> Console.info("%s stopped", n));
         removeNetworkIfUnused();
     }

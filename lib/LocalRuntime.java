@@ -113,7 +113,7 @@ public final class LocalRuntime implements Runtime {
         } catch (CliError e) {
             // nothing is left half-deployed: what this run started goes away again
             for (LocalProcess p : started) {
-                p.stop(Duration.ofSeconds(Servers.DRAIN_SECONDS));
+                p.stop(Duration.ofSeconds(Servers.stopSeconds(config)));
                 p.clean();
             }
             throw e;
@@ -235,7 +235,7 @@ public final class LocalRuntime implements Runtime {
         // SIGTERM to all first, so they drain in parallel
         servers.forEach(p -> p.handle().ifPresent(ProcessHandle::destroy));
         for (LocalProcess p : servers) {
-            p.stop(Duration.ofSeconds(Servers.DRAIN_SECONDS + 5));
+            p.stop(Duration.ofSeconds(Servers.stopSeconds(config)));
             boolean was = running.get(p);
             p.clean();
             Console.info("%s %s", p.name(), was ? "stopped" : "was not running");

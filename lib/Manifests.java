@@ -134,7 +134,7 @@ public final class Manifests {
             nodeSelector.put("kubernetes.io/arch", "arm64");
         }
         PodSpec pod = new PodSpecBuilder().withNodeSelector(nodeSelector).withContainers(container)
-                .withTerminationGracePeriodSeconds((long) Servers.DRAIN_SECONDS + 10)
+                .withTerminationGracePeriodSeconds((long) Servers.stopSeconds(config))
                 .withSecurityContext(new PodSecurityContextBuilder().withRunAsNonRoot(true).withRunAsUser(USER)
                         .withRunAsGroup(USER).withFsGroup(USER).build())
                 .build();

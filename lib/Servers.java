@@ -13,7 +13,7 @@ public final class Servers {
     public static final int CONTAINER_PORT = 8080;
     /** Where images hold the traced model folder. */
     public static final String IMAGE_MODEL_DIR = "/app/model";
-    /** Seconds a server drains in-flight requests after SIGTERM; pods get a little more. */
+    /** Seconds a server finishes queued and running requests after its drain delay; pods get a little more. */
     public static final int DRAIN_SECONDS = 20;
 
     /** Readiness, liveness and the original's health check, as the server serves them. */
@@ -21,6 +21,15 @@ public final class Servers {
     public static final String LIVE_PATH = "/health/live";
 
     private Servers() {
+    }
+
+    /**
+     * Seconds from SIGTERM until a server has surely exited: the drain delay (still serving while
+     * the endpoint goes), the drain (queued requests finish) and a margin. Pods get it as their
+     * termination grace period; the local and docker runtimes wait as long.
+     */
+    public static int stopSeconds(Config config) {
+        return config.getInt("drain_delay") + DRAIN_SECONDS + 10;
     }
 
     /** The server's environment; port and model folder depend on where it runs. */
@@ -34,6 +43,12 @@ public final class Servers {
         env.put("PROCESSOR", config.processor());
         env.put("PREDICTORS_PER_MODEL", config.get("predictors_per_model"));
         env.put("DRAIN_SECONDS", Integer.toString(DRAIN_SECONDS));
+        env.put("DRAIN_DELAY", config.get("drain_delay"));
+        env.put("MAX_BATCH_SIZE", config.get("max_batch_size"));
+        env.put("MAX_BATCH_DELAY_MS", config.get("max_batch_delay_ms"));
+        env.put("MAX_QUEUE", config.get("max_queue"));
+        env.put("REQUEST_TIMEOUT_MS", config.get("request_timeout_ms"));
+        env.put("SEQUENCE_BUCKET", config.get("sequence_bucket"));
         if (config.processor().startsWith("inf")) {
             env.put("NEURON_LIBRARY_PATH", config.get("neuron_library_path"));
         }

@@ -115,14 +115,18 @@ final class Handlers {
     }
 
     /**
-     * Whether the client is still connected, as far as Jetty knows: a request whose connection
-     * closed while it was queued is dropped instead of computed.
+     * Whether the client is still connected, as far as Jetty knows: a request whose exchange failed
+     * or whose connection Jetty closed while it was queued is dropped instead of computed. Jetty
+     * reads an HTTP/1.1 connection only between requests, so a client that merely hangs up is
+     * noticed when its answer is written; request_timeout_ms bounds what such work can cost.
      */
     private static BooleanSupplier connected(Context ctx) {
         try {
-            var endPoint = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(ctx.req())
-                    .getConnectionMetaData().getConnection().getEndPoint();
-            return endPoint::isOpen;
+            var request = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(ctx.req());
+            java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+            request.addFailureListener(t -> failed.set(true));
+            var endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+            return () -> !failed.get() && endPoint.isOpen();
         } catch (RuntimeException | LinkageError e) {
             return () -> true;
         }

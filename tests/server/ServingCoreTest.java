@@ -1,0 +1,287 @@
+package server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import lib.LoadedModel;
+import lib.Models;
+import lib.QaCodec;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import support.TracedModel;
+
+/**
+ * The serving core on real loopback servers: shared weights, batching, admission control,
+ * deadlines, health under saturation and the drain sequence. Where the real model cannot be slowed
+ * on demand a gated model stands in: its forwards wait until the test opens the gate.
+ */
+class ServingCoreTest {
+    @TempDir
+    static Path dir;
+    static Path modelDir;
+
+    @BeforeAll
+    static void model() throws Exception {
+        modelDir = TracedModel.bundled(dir, Map.of());
+    }
+
+    static HttpResponse<String> get(ModelServer s, String path) throws Exception {
+        return ModelServerTest.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static CompletableFuture<HttpResponse<String>> getAsync(ModelServer s, String path) {
+        return ModelServerTest.HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A model whose forwards wait for the gate; it records which questions it computed. */
+    static final class GatedModel implements ServedModel {
+        final CountDownLatch gate = new CountDownLatch(1);
+        final Semaphore started = new Semaphore(0);
+        final ConcurrentLinkedQueue<String> computed = new ConcurrentLinkedQueue<>();
+        final long burnNanos;
+
+        GatedModel(long burnNanos) {
+            this.burnNanos = burnNanos;
+        }
+
+        @Override
+        public QaCodec.Encoded encode(String question, String context) {
+            long[] ids = question.chars().asLongStream().toArray();
+            return new QaCodec.Encoded(ids, new long[ids.length], false);
+        }
+
+        @Override
+        public Runner newRunner() {
+            return (batch, postprocess) -> {
+                started.release();
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                // a deliberately slow model: it keeps its core busy, as a real forward would
+                long until = System.nanoTime() + burnNanos;
+                double x = 0;
+                while (System.nanoTime() < until) {
+                    x += Math.sqrt(x + 1);
+                }
+                List<Models.Answer> answers = new ArrayList<>();
+                for (QaCodec.Encoded e : batch) {
+                    String q = new String(e.ids().length == 0 ? new int[0]
+                            : java.util.Arrays.stream(e.ids()).mapToInt(v -> (int) v).toArray(), 0, e.ids().length);
+                    computed.add(q);
+                    answers.add(new Models.Answer(q + (x < 0 ? "?" : ""), 0, 1, false, 0));
+                }
+                return answers;
+            };
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    static ModelServer start(ServedModel model, int numModels, Map<String, String> env) {
+        ModelServer s = new ModelServer(ModelServerTest.settings(modelDir, numModels, 1, env), i -> model, Map.of()).start();
+        assertTrue(s.awaitLoaded());
+        return s;
+    }
+
+    @Test
+    void copiesShareOneLoadedModel() throws Exception {
+        ServerSettings settings = ModelServerTest.settings(modelDir, 3, 1);
+        ModelServer.Loader real = ModelServer.loader(settings, Models.metadata(modelDir));
+        AtomicInteger loads = new AtomicInteger();
+        ModelServer s = new ModelServer(settings, i -> {
+            loads.incrementAndGet();
+            return real.load(i);
+        }, Models.metadata(modelDir)).start();
+        try {
+            assertTrue(s.awaitLoaded());
+            assertEquals(1, loads.get(), "three copies, one load");
+            String expected = get(s, "/predictions/model0?seq_0=" + ModelServerTest.q(QaCodec.SAMPLE_QUESTION)).body();
+            assertEquals("{\"detail\":\"i think i can\"}", expected);
+            assertEquals(expected, get(s, "/predictions/model2?seq_0=" + ModelServerTest.q(QaCodec.SAMPLE_QUESTION)).body());
+            JsonNode models = ModelServerTest.JSON.readTree(get(s, "/models").body()).get("models");
+            assertEquals(3, models.size());
+            assertTrue(models.get(2).get("shared_weights").asBoolean(), models.toString());
+            assertTrue(models.get(0).get("batches").asText().contains("longest row"), "the bundled model takes any length");
+        } finally {
+            s.drain();
+        }
+    }
+
+    @Test
+    void batchedAnswersEqualUnbatchedOnes() throws Exception {
+        Models.Spec spec = Models.specOf(modelDir, "cpu", 1, 1, "");
+        String[][] pairs = {
+            {QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT},
+            {"what does the red fox say?", "in the wood the red fox says: 'catch me if you can' and runs."},
+            {"who?", "a short context"},
+            {"What does the little engine say", QaCodec.SAMPLE_CONTEXT + " " + QaCodec.SAMPLE_CONTEXT},
+        };
+        for (int bucket : new int[] {0, 16}) {
+            try (LoadedModel model = LoadedModel.load(spec, bucket); var predictor = model.newPredictor()) {
+                List<QaCodec.Encoded> encoded = new ArrayList<>();
+                for (String[] p : pairs) {
+                    encoded.add(model.codec().encodeTokens(p[0], p[1]));
+                }
+                List<Models.Answer> batched = model.answer(predictor, encoded, true);
+                for (int i = 0; i < pairs.length; i++) {
+                    Models.Answer alone = model.answer(predictor, List.of(encoded.get(i)), true).get(0);
+                    assertEquals(alone.text(), batched.get(i).text(), "pair " + i + ", bucket " + bucket);
+                    assertEquals(alone.startIndex(), batched.get(i).startIndex());
+                    assertEquals(alone.endIndex(), batched.get(i).endIndex());
+                }
+                assertEquals("i think i can", batched.get(0).text());
+                assertNotEquals(batched.get(0).text(), batched.get(1).text(), "rows keep their own answers");
+            }
+        }
+    }
+
+    @Test
+    void aFullQueueIsRefusedAtOnceWith503JsonAndRetryAfter() throws Exception {
+        GatedModel model = new GatedModel(0);
+        ModelServer s = start(model, 1, Map.of("MAX_QUEUE", "2", "MAX_BATCH_SIZE", "1"));
+        try {
+            CompletableFuture<HttpResponse<String>> first = getAsync(s, "/predictions/model0?seq_0=first");
+            assertTrue(model.started.tryAcquire(30, TimeUnit.SECONDS), "the worker took the first request");
+            List<CompletableFuture<HttpResponse<String>>> queued = List.of(getAsync(s, "/predictions/model0?seq_0=second"),
+                    getAsync(s, "/predictions/model0?seq_0=third"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (s.copies().get(0).queue.size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            HttpResponse<String> refused = get(s, "/predictions/model0?seq_0=fourth");
+            assertEquals(503, refused.statusCode(), refused.body());
+            assertEquals("application/json", refused.headers().firstValue("Content-Type").orElse(""));
+            assertEquals("{\"detail\":\"model0 is overloaded (2 requests queued); try again shortly\"}", refused.body());
+            assertEquals("1", refused.headers().firstValue("Retry-After").orElse(""));
+            model.gate.countDown();
+            assertEquals("{\"detail\":\"first\"}", first.get(30, TimeUnit.SECONDS).body());
+            for (CompletableFuture<HttpResponse<String>> f : queued) {
+                assertEquals(200, f.get(30, TimeUnit.SECONDS).statusCode());
+            }
+            assertFalse(model.computed.contains("fourth"));
+            assertTrue(get(s, "/metrics").body().contains("jdo_refused_total{model=\"model0\",reason=\"queue_full\"} 1.0"));
+        } finally {
+            model.gate.countDown();
+            s.drain();
+        }
+    }
+
+    @Test
+    void aRequestStillQueuedAtItsDeadlineGets504AndIsNeverComputed() throws Exception {
+        GatedModel model = new GatedModel(0);
+        ModelServer s = start(model, 1, Map.of("REQUEST_TIMEOUT_MS", "300", "MAX_BATCH_SIZE", "1"));
+        try {
+            CompletableFuture<HttpResponse<String>> first = getAsync(s, "/predictions/model0?seq_0=first");
+            assertTrue(model.started.tryAcquire(30, TimeUnit.SECONDS));
+            HttpResponse<String> late = get(s, "/predictions/model0?seq_0=late");
+            assertEquals(504, late.statusCode(), late.body());
+            assertTrue(ModelServerTest.JSON.readTree(late.body()).get("detail").asText().contains("request_timeout_ms=300"), late.body());
+            model.gate.countDown();
+            first.get(30, TimeUnit.SECONDS); // computed or timed out: it was running
+            assertEquals(200, get(s, "/predictions/model0?seq_0=after").statusCode());
+            assertFalse(model.computed.contains("late"), "a request past its deadline is dropped, not computed: " + model.computed);
+        } finally {
+            model.gate.countDown();
+            s.drain();
+        }
+    }
+
+    @Test
+    void healthReadinessAndMetricsAnswerWhileEveryWorkerIsBusy() throws Exception {
+        GatedModel model = new GatedModel(TimeUnit.MILLISECONDS.toNanos(300));
+        model.gate.countDown();
+        ModelServer s = start(model, 2, Map.of("MAX_QUEUE", "10", "PREDICTORS_PER_MODEL", "2"));
+        List<CompletableFuture<HttpResponse<String>>> flood = new ArrayList<>();
+        try {
+            for (int i = 0; i < 120; i++) {
+                flood.add(getAsync(s, "/predictions/model" + (i % 2) + "?seq_0=q" + i));
+            }
+            assertTrue(model.started.tryAcquire(2, 30, TimeUnit.SECONDS), "both workers are computing");
+            for (String path : List.of("/health/live", "/health/ready", "/metrics", "/models")) {
+                CompletableFuture<HttpResponse<String>> probe = getAsync(s, path);
+                // generous: the point is that probes do not wait behind forwards (seconds here)
+                assertEquals(200, probe.get(2, TimeUnit.SECONDS).statusCode(), path);
+            }
+            int ok = 0;
+            int refused = 0;
+            for (CompletableFuture<HttpResponse<String>> f : flood) {
+                int status = f.get(120, TimeUnit.SECONDS).statusCode();
+                ok += status == 200 ? 1 : 0;
+                refused += status == 503 ? 1 : 0;
+            }
+            assertEquals(flood.size(), ok + refused, "every request is answered or refused");
+            assertTrue(refused > 0, "with 20 queue places for 120 requests some are refused");
+        } finally {
+            s.drain();
+        }
+    }
+
+    @Test
+    void sigtermTurnsReadinessOffServesThroughTheDrainDelayThenRefusesAndFinishesTheQueue() throws Exception {
+        GatedModel model = new GatedModel(0);
+        ModelServer s = start(model, 1, Map.of("DRAIN_DELAY", "1", "MAX_BATCH_SIZE", "1"));
+        try {
+            CompletableFuture<HttpResponse<String>> running = getAsync(s, "/predictions/model0?seq_0=running");
+            assertTrue(model.started.tryAcquire(30, TimeUnit.SECONDS));
+            CompletableFuture<HttpResponse<String>> queued = getAsync(s, "/predictions/model0?seq_0=queued");
+            CompletableFuture<Void> drain = CompletableFuture.runAsync(s::drain);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (s.state() != ModelServer.State.DRAINING && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
+            assertEquals(503, get(s, "/health/ready").statusCode(), "readiness is off at once");
+            assertEquals(200, get(s, "/health/live").statusCode(), "still alive");
+            CompletableFuture<HttpResponse<String>> duringDelay = getAsync(s, "/predictions/model0?seq_0=late-but-welcome");
+            while (s.state() != ModelServer.State.STOPPING && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
+            HttpResponse<String> refused = get(s, "/predictions/model0?seq_0=too-late");
+            assertEquals(503, refused.statusCode());
+            assertEquals("{\"detail\":\"the server is shutting down\"}", refused.body());
+            model.gate.countDown();
+            for (CompletableFuture<HttpResponse<String>> f : List.of(running, queued, duringDelay)) {
+                assertEquals(200, f.get(30, TimeUnit.SECONDS).statusCode(), "accepted requests are answered");
+            }
+            drain.get(30, TimeUnit.SECONDS);
+            assertEquals(List.of("running", "queued", "late-but-welcome"), List.copyOf(model.computed));
+        } finally {
+            model.gate.countDown();
+        }
+    }
+
+    @Test
+    void badValuesOfTheServingKeysAreOneLineErrors() {
+        ServerSettings.BadSetting e = assertThrows(ServerSettings.BadSetting.class,
+                () -> ModelServerTest.settings(modelDir, 1, 1, Map.of("MAX_BATCH_SIZE", "0")));
+        assertEquals("MAX_BATCH_SIZE=0 must be a whole number from 1 to 1024", e.getMessage());
+        e = assertThrows(ServerSettings.BadSetting.class, () -> ModelServerTest.settings(modelDir, 1, 1, Map.of("MAX_QUEUE", "lots")));
+        assertEquals("MAX_QUEUE=lots must be a whole number from 1 to 1000000", e.getMessage());
+        e = assertThrows(ServerSettings.BadSetting.class, () -> ModelServerTest.settings(modelDir, 1, 1, Map.of("DRAIN_DELAY", "-1")));
+        assertEquals("DRAIN_DELAY=-1 must be a whole number from 0 to 3600", e.getMessage());
+    }
+}
