@@ -82,8 +82,8 @@ public final class ConfigKeys {
         add(optionalText("kube_context", "", "kube context; empty = current context"));
         add(text("cpu_limit", "1", "CPU limit of a cpu/graviton server container"));
         add(text("cpu_request", "1", "CPU request of a server container"));
-        add(text("memory_request", "2Gi", "memory request of a server container"));
-        add(text("memory_limit", "4Gi", "memory limit of a server container"));
+        add(text("memory_request", "auto", "memory request of a server container; auto = from the model's size"));
+        add(text("memory_limit", "auto", "memory limit of a server container; auto = 1.5x the request"));
         add(choice("image_pull_policy", "Always", List.of("Always", "IfNotPresent", "Never"), "image pull policy"));
 
         add(text("test_image_name", "test-${huggingface_model_name}", "load-test image name"));

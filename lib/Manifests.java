@@ -98,8 +98,9 @@ public final class Manifests {
         Map<String, Quantity> requests = new TreeMap<>();
         Map<String, Quantity> limits = new TreeMap<>();
         requests.put("cpu", new Quantity(config.get("cpu_request")));
-        requests.put("memory", new Quantity(config.get("memory_request")));
-        limits.put("memory", new Quantity(config.get("memory_limit")));
+        String[] memory = memory();
+        requests.put("memory", new Quantity(memory[0]));
+        limits.put("memory", new Quantity(memory[1]));
         switch (processor) {
             case "gpu" -> {
                 requests.put("nvidia.com/gpu", new Quantity("1"));
@@ -262,5 +263,27 @@ public final class Manifests {
             throw CliError.failed("cannot write manifests to " + dir + ": " + e.getMessage());
         }
         return written;
+    }
+
+    /**
+     * memory_request and memory_limit; "auto" follows from the traced model's size (see
+     * Servers.memoryMib), or 2Gi and 4Gi before anything is traced.
+     */
+    String[] memory() {
+        String request = config.get("memory_request");
+        String limit = config.get("memory_limit");
+        if (!request.equals("auto") && !limit.equals("auto")) {
+            return new String[] {request, limit};
+        }
+        java.nio.file.Path model = names.traceDir().resolve(names.tracedModelFile());
+        String[] auto;
+        try {
+            long[] mib = Servers.memoryMib(config, java.nio.file.Files.size(model));
+            auto = new String[] {mib[0] + "Mi", mib[1] + "Mi"};
+        } catch (java.io.IOException e) {
+            Console.warn("memory auto: no traced model %s yet, so a 2Gi request and a 4Gi limit", model);
+            auto = new String[] {"2Gi", "4Gi"};
+        }
+        return new String[] {request.equals("auto") ? auto[0] : request, limit.equals("auto") ? auto[1] : limit};
     }
 }

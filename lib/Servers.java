@@ -32,6 +32,25 @@ public final class Servers {
         return config.getInt("drain_delay") + DRAIN_SECONDS + 10;
     }
 
+    /** What a server needs besides its weights: JVM, libtorch, tokenizer, buffers (measured: docs/benchmarks.md). */
+    static final long BASE_MEMORY_MIB = 512;
+
+    /**
+     * A server container's memory request and limit, in MiB, for a model file of modelBytes: the
+     * copies share one set of weights (inf1/inf2: one per copy), plus the base; the limit leaves
+     * half as much again for batches and the JIT's specialised graphs.
+     */
+    public static long[] memoryMib(Config config, long modelBytes) {
+        long weights = (modelBytes + (1 << 20) - 1) >> 20;
+        long sets = config.processor().startsWith("inf") ? config.getInt("num_models") : 1;
+        long request = roundUp(BASE_MEMORY_MIB + weights * sets, 64);
+        return new long[] {request, roundUp(request * 3 / 2, 64)};
+    }
+
+    private static long roundUp(long v, long step) {
+        return (v + step - 1) / step * step;
+    }
+
     /** The server's environment; port and model folder depend on where it runs. */
     public static Map<String, String> env(Config config, int port, String modelDir) {
         Map<String, String> env = new LinkedHashMap<>();

@@ -1,0 +1,356 @@
+///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
+//JAVA 21+
+//JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
+//DEPS org.hdrhistogram:HdrHistogram:2.2.2
+//SOURCES ../server/ModelServer.java ../lib/*.java
+package bench;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import lib.Models;
+import lib.QaCodec;
+import lib.Readiness;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * The serving core measured on this machine, with the bundled model (tiny) or the full-size
+ * benchmark model (full: bench/make_full_model.py, made when missing). Prints Markdown tables for
+ * docs/benchmarks.md. The load generator shares the cores with the server: compare ratios.
+ *
+ *   ./jbang bench/ServingBench.java ceiling  tiny|full [seconds=20]  in-process vs server, equal concurrency
+ *   ./jbang bench/ServingBench.java memory   full                    RSS of 1/4/8/16 copies
+ *   ./jbang bench/ServingBench.java overload full [seconds=30]       400 connections on 1 copy
+ *   ./jbang bench/ServingBench.java batching tiny|full [seconds=20]  max_batch_size 1/4/8, bucket 0/16
+ *
+ * Extra server settings go in the environment with a BENCH_ prefix, e.g. BENCH_MAX_QUEUE=50.
+ */
+public final class ServingBench {
+    static final Path ROOT = Path.of(System.getenv().getOrDefault("JDO_HOME", ".")).toAbsolutePath();
+    static final int CORES = Runtime.getRuntime().availableProcessors();
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+
+    record Result(String name, long requests, long refused, double seconds, Histogram latencies) {
+        double throughput() {
+            return requests / seconds;
+        }
+
+        String row() {
+            return String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f |", name, throughput(),
+                    latencies.getValueAtPercentile(50) / 1000.0, latencies.getValueAtPercentile(99) / 1000.0);
+        }
+    }
+
+    public static void main(String... args) throws Exception {
+        String mode = args.length > 0 ? args[0] : "ceiling";
+        String model = args.length > 1 ? args[1] : "tiny";
+        double seconds = args.length > 2 ? Double.parseDouble(args[2]) : mode.equals("overload") ? 30 : 20;
+        Path trace = model.equals("full") ? fullModel() : tinyModel();
+        System.out.printf(Locale.ROOT, "%s, model %s (%s), %d cores, %s%n%n", mode, model, trace, CORES, cpuName());
+        switch (mode) {
+            case "ceiling" -> ceiling(trace, seconds);
+            case "memory" -> memory(trace);
+            case "overload" -> overload(trace, seconds);
+            case "batching" -> batching(trace, seconds);
+            default -> throw new IllegalArgumentException("mode must be ceiling, memory, overload or batching, not " + mode);
+        }
+    }
+
+    /** In-process (tokenize, forward, decode on Models.QaModel) against the server process, same callers. */
+    static void ceiling(Path trace, double seconds) throws Exception {
+        System.out.println("| path | requests/s | p50 ms | p99 ms |");
+        System.out.println("| --- | ---: | ---: | ---: |");
+        for (int callers : new int[] {2, 8}) {
+            Models.Spec spec = Models.specOf(trace, "cpu", 1, 1, null);
+            Result inProcess;
+            try (Models.QaModel m = Models.load(spec, CORES, 16)) {
+                m.warmUp();
+                inProcess = run("in-process, " + callers + " callers", callers, seconds,
+                        () -> m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null);
+            }
+            System.out.println(inProcess.row());
+            for (int copies : new int[] {1, 8}) {
+                Result http = server(trace, Map.of("NUM_MODELS", Integer.toString(copies)), (url, pid) ->
+                        run("server, " + copies + " cop" + (copies == 1 ? "y" : "ies") + ", " + callers + " callers", callers,
+                                seconds, () -> predict(url, copies)));
+                System.out.printf(Locale.ROOT, "%s server / in-process: %.2f%n", http.row(), http.throughput() / inProcess.throughput());
+            }
+        }
+    }
+
+    /** Resident memory of a server with 1, 4, 8 and 16 copies, after a few requests to each copy. */
+    static void memory(Path trace) throws Exception {
+        System.out.println("| copies | RSS MB | per extra copy MB |");
+        System.out.println("| ---: | ---: | ---: |");
+        long first = 0;
+        for (int copies : new int[] {1, 4, 8, 16}) {
+            long rss = server(trace, Map.of("NUM_MODELS", Integer.toString(copies)), (url, pid) -> {
+                for (int i = 0; i < copies * 3; i++) {
+                    predict(url + "/predictions/model" + (i % copies) + "?seq_0=" + q(QaCodec.SAMPLE_QUESTION));
+                }
+                return rssKb(pid) / 1024;
+            });
+            first = copies == 1 ? rss : first;
+            System.out.printf(Locale.ROOT, "| %d | %d | %s |%n", copies, rss, copies == 1 ? "-" : String.format(Locale.ROOT, "%.1f",
+                    (rss - first) / (double) (copies - 1)));
+        }
+    }
+
+    /**
+     * 400 connections in closed loop on one copy (a refused client waits 100 ms before it asks again),
+     * while a prober asks /health/live, /health/ready and /metrics every 100 ms on its own connections.
+     */
+    static void overload(Path trace, double seconds) throws Exception {
+        server(trace, Map.of("NUM_MODELS", "1"), (url, pid) -> {
+            String predictUrl = url + "/predictions/model0?seq_0=" + q(QaCodec.SAMPLE_QUESTION);
+            Recorder accepted = new Recorder(3_600_000_000L, 3);
+            Recorder refusedLatency = new Recorder(3_600_000_000L, 3);
+            AtomicLong ok = new AtomicLong();
+            AtomicLong refused = new AtomicLong();
+            AtomicLong other = new AtomicLong();
+            long until = System.nanoTime() + (long) (seconds * 1e9);
+            List<Thread> clients = new ArrayList<>();
+            for (int c = 0; c < 400; c++) {
+                clients.add(Thread.ofVirtual().start(() -> {
+                    HttpRequest r = HttpRequest.newBuilder(URI.create(predictUrl)).timeout(Duration.ofSeconds(120)).build();
+                    while (System.nanoTime() < until) {
+                        long start = System.nanoTime();
+                        int status;
+                        try {
+                            status = HTTP.send(r, HttpResponse.BodyHandlers.ofString()).statusCode();
+                        } catch (Exception e) {
+                            other.incrementAndGet();
+                            sleep(100);
+                            continue;
+                        }
+                        long micros = (System.nanoTime() - start) / 1000;
+                        if (status == 200) {
+                            ok.incrementAndGet();
+                            accepted.recordValue(micros);
+                        } else if (status == 503) {
+                            refused.incrementAndGet();
+                            refusedLatency.recordValue(micros);
+                            sleep(100);
+                        } else {
+                            other.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            HttpClient probeClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            Map<String, Recorder> probes = new java.util.LinkedHashMap<>();
+            for (String path : List.of("/health/live", "/health/ready", "/metrics")) {
+                probes.put(path, new Recorder(3_600_000_000L, 3));
+            }
+            Map<String, AtomicLong> probeFailures = new ConcurrentHashMap<>();
+            sleep(2000); // let the overload build up
+            while (System.nanoTime() < until) {
+                for (Map.Entry<String, Recorder> p : probes.entrySet()) {
+                    long start = System.nanoTime();
+                    try {
+                        int status = probeClient.send(HttpRequest.newBuilder(URI.create(url + p.getKey())).timeout(Duration.ofSeconds(5)).build(),
+                                HttpResponse.BodyHandlers.ofString()).statusCode();
+                        if (status != 200) {
+                            probeFailures.computeIfAbsent(p.getKey(), k -> new AtomicLong()).incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        probeFailures.computeIfAbsent(p.getKey(), k -> new AtomicLong()).incrementAndGet();
+                    }
+                    p.getValue().recordValue((System.nanoTime() - start) / 1000);
+                }
+                sleep(100);
+            }
+            for (Thread t : clients) {
+                t.join();
+            }
+            System.out.println("| probe | answers | p50 ms | p99 ms | max ms | failed |");
+            System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+            for (Map.Entry<String, Recorder> p : probes.entrySet()) {
+                Histogram h = p.getValue().getIntervalHistogram();
+                System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %d |%n", p.getKey(), h.getTotalCount(),
+                        h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
+                        probeFailures.getOrDefault(p.getKey(), new AtomicLong()).get());
+            }
+            Histogram a = accepted.getIntervalHistogram();
+            Histogram f = refusedLatency.getIntervalHistogram();
+            long total = ok.get() + refused.get() + other.get();
+            System.out.printf(Locale.ROOT, "%n| requests | answered | refused (503) | refused share | other | answered/s | p50 answered ms "
+                    + "| p99 answered ms | p99 refusal ms |%n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |%n"
+                    + "| %d | %d | %d | %.2f | %d | %.1f | %.0f | %.0f | %.1f |%n", total, ok.get(), refused.get(),
+                    refused.get() / (double) Math.max(1, total), other.get(), ok.get() / seconds, a.getValueAtPercentile(50) / 1000.0,
+                    a.getValueAtPercentile(99) / 1000.0, f.getValueAtPercentile(99) / 1000.0);
+            return null;
+        });
+    }
+
+    /** One copy, 8 callers: dynamic batching off and on, full padding and right-sized. */
+    static void batching(Path trace, double seconds) throws Exception {
+        System.out.println("| max_batch_size | sequence_bucket | requests/s | p50 ms | p99 ms | mean batch |");
+        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (String[] setting : new String[][] {{"1", "0"}, {"4", "0"}, {"8", "0"}, {"1", "16"}, {"4", "16"}, {"8", "16"}}) {
+            server(trace, Map.of("NUM_MODELS", "1", "MAX_BATCH_SIZE", setting[0], "SEQUENCE_BUCKET", setting[1]), (url, pid) -> {
+                Result r = run("", 8, seconds, () -> predict(url, 1));
+                double mean = meanBatch(url);
+                System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.2f |%n", setting[0], setting[1], r.throughput(),
+                        r.latencies().getValueAtPercentile(50) / 1000.0, r.latencies().getValueAtPercentile(99) / 1000.0, mean);
+                return null;
+            });
+        }
+    }
+
+    interface WithServer<T> {
+        T run(String url, long pid) throws Exception;
+    }
+
+    /** Runs the model server as its own process (QUIET, 2 predictors per copy unless set) around the work. */
+    static <T> T server(Path trace, Map<String, String> settings, WithServer<T> work) throws Exception {
+        int port = lib.LocalRuntime.freePort(18700, java.util.Set.of());
+        Path log = Files.createTempFile("bench-server", ".log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "server.ModelServer")
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        Map<String, String> env = new HashMap<>(Map.of("MODEL_DIR", trace.toString(), "QUIET", "True", "PORT", Integer.toString(port),
+                "BIND_ADDRESS", "127.0.0.1", "DRAIN_DELAY", "0"));
+        System.getenv().forEach((k, v) -> {
+            if (k.startsWith("BENCH_")) {
+                env.put(k.substring("BENCH_".length()), v);
+            }
+        });
+        env.putAll(settings);
+        pb.environment().putAll(env);
+        Process server = pb.start();
+        try {
+            Readiness.await(Map.of("server", URI.create("http://127.0.0.1:" + port + "/health/ready")), Duration.ofSeconds(600),
+                    n -> server.isAlive() ? null : "exited: " + log);
+            return work.run("http://127.0.0.1:" + port, server.pid());
+        } finally {
+            server.destroy();
+            server.waitFor();
+        }
+    }
+
+    static boolean predict(String url, int copies) throws Exception {
+        int copy = copies == 1 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextInt(copies);
+        return predict(url + "/predictions/model" + copy + "?seq_0=" + q(QaCodec.SAMPLE_QUESTION));
+    }
+
+    static boolean predict(String url) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("status " + r.statusCode() + ": " + r.body());
+        }
+        return true;
+    }
+
+    /** Mean requests per forward, from the server's jdo_batch_size histogram. */
+    static double meanBatch(String url) throws Exception {
+        String text = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        double sum = 0;
+        double count = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith("jdo_batch_size_sum")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            } else if (line.startsWith("jdo_batch_size_count")) {
+                count += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return count == 0 ? 0 : sum / count;
+    }
+
+    static String q(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    static long rssKb(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS for " + pid);
+    }
+
+    static String cpuName() throws Exception {
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+                .map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("unknown CPU");
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The full-size benchmark model, made with Debian's torch when missing (never committed). */
+    static Path fullModel() throws Exception {
+        Path dir = ROOT.resolve("build/bench/full-qa");
+        if (!Files.isRegularFile(dir.resolve("metadata.json"))) {
+            int rc = new ProcessBuilder("/usr/bin/python3", ROOT.resolve("bench/make_full_model.py").toString(), dir.toString())
+                    .inheritIO().start().waitFor();
+            if (rc != 0) {
+                throw new IllegalStateException("bench/make_full_model.py failed (exit " + rc + "); it needs Debian's python3-torch");
+            }
+        }
+        return dir;
+    }
+
+    /** A trace folder of the bundled model, as ./trace.java writes it (metadata.json included). */
+    static Path tinyModel() throws Exception {
+        Path dir = Files.createTempDirectory("bench-trace");
+        Files.copy(ROOT.resolve("models/bundled/tiny-bert-qa.pt"), dir.resolve("tiny-bert-qa_bs1_seq128_pc1_cpu.pt"));
+        Files.copy(ROOT.resolve("models/bundled/tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.writeString(dir.resolve("metadata.json"), "{\"model\": \"tiny-bert-qa\", \"processor\": \"cpu\", \"sequence_length\": 128,"
+                + " \"batch_size\": 1, \"file\": \"tiny-bert-qa_bs1_seq128_pc1_cpu.pt\", \"tokenizer\": \"tokenizer.json\"}");
+        return dir;
+    }
+
+    /** `callers` threads for a warm-up of 3 s, then `seconds` measured. */
+    static Result run(String name, int callers, double seconds, Callable<Boolean> call) throws Exception {
+        Recorder recorder = new Recorder(3_600_000_000L, 3);
+        AtomicLong count = new AtomicLong();
+        long warmUntil = System.nanoTime() + 3_000_000_000L;
+        long until = warmUntil + (long) (seconds * 1e9);
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < callers; t++) {
+            workers.add(Thread.ofPlatform().start(() -> {
+                try {
+                    while (true) {
+                        long start = System.nanoTime();
+                        if (start >= until) {
+                            return;
+                        }
+                        call.call();
+                        if (start >= warmUntil) {
+                            recorder.recordValue((System.nanoTime() - start) / 1000);
+                            count.incrementAndGet();
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (Thread w : workers) {
+            w.join();
+        }
+        return new Result(name, count.get(), 0, seconds, recorder.getIntervalHistogram());
+    }
+}
