@@ -113,7 +113,7 @@ public final class ServingBench {
     }
 
     /**
-     * 400 connections in closed loop on one copy (a refused client waits 100 ms before it asks again),
+     * 400 connections in closed loop on one copy (a refused client waits as its Retry-After says),
      * while a prober asks /health/live, /health/ready and /metrics every 100 ms on its own connections.
      */
     static void overload(Path trace, double seconds) throws Exception {
@@ -132,8 +132,11 @@ public final class ServingBench {
                     while (System.nanoTime() < until) {
                         long start = System.nanoTime();
                         int status;
+                        long retryAfter;
                         try {
-                            status = HTTP.send(r, HttpResponse.BodyHandlers.ofString()).statusCode();
+                            HttpResponse<String> answer = HTTP.send(r, HttpResponse.BodyHandlers.ofString());
+                            status = answer.statusCode();
+                            retryAfter = answer.headers().firstValueAsLong("Retry-After").orElse(1);
                         } catch (Exception e) {
                             other.incrementAndGet();
                             sleep(100);
@@ -146,7 +149,7 @@ public final class ServingBench {
                         } else if (status == 503) {
                             refused.incrementAndGet();
                             refusedLatency.recordValue(micros);
-                            sleep(100);
+                            sleep(retryAfter * 1000);
                         } else {
                             other.incrementAndGet();
                         }
@@ -155,8 +158,10 @@ public final class ServingBench {
             }
             HttpClient probeClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             Map<String, Recorder> probes = new java.util.LinkedHashMap<>();
+            String probeUrl = "http://127.0.0.1:" + probePort;
             for (String path : List.of("/health/live", "/health/ready", "/metrics")) {
-                probes.put(path, new Recorder(3_600_000_000L, 3));
+                probes.put(probeUrl + path, new Recorder(3_600_000_000L, 3));
+                probes.put(url + path, new Recorder(3_600_000_000L, 3));
             }
             Map<String, AtomicLong> probeFailures = new ConcurrentHashMap<>();
             sleep(2000); // let the overload build up
@@ -164,7 +169,7 @@ public final class ServingBench {
                 for (Map.Entry<String, Recorder> p : probes.entrySet()) {
                     long start = System.nanoTime();
                     try {
-                        int status = probeClient.send(HttpRequest.newBuilder(URI.create(url + p.getKey())).timeout(Duration.ofSeconds(5)).build(),
+                        int status = probeClient.send(HttpRequest.newBuilder(URI.create(p.getKey())).timeout(Duration.ofSeconds(5)).build(),
                                 HttpResponse.BodyHandlers.ofString()).statusCode();
                         if (status != 200) {
                             probeFailures.computeIfAbsent(p.getKey(), k -> new AtomicLong()).incrementAndGet();
@@ -183,7 +188,9 @@ public final class ServingBench {
             System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
             for (Map.Entry<String, Recorder> p : probes.entrySet()) {
                 Histogram h = p.getValue().getIntervalHistogram();
-                System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %d |%n", p.getKey(), h.getTotalCount(),
+                String where = p.getKey().startsWith(probeUrl) ? "probe port " : "main port ";
+                System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %d |%n",
+                        where + p.getKey().substring(p.getKey().indexOf('/', 8)), h.getTotalCount(),
                         h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
                         probeFailures.getOrDefault(p.getKey(), new AtomicLong()).get());
             }
@@ -218,15 +225,20 @@ public final class ServingBench {
         T run(String url, long pid) throws Exception;
     }
 
+    /** The probe port of the server last started (PROBE_PORT). */
+    static int probePort;
+
     /** Runs the model server as its own process (QUIET, 2 predictors per copy unless set) around the work. */
     static <T> T server(Path trace, Map<String, String> settings, WithServer<T> work) throws Exception {
         int port = lib.LocalRuntime.freePort(18700, java.util.Set.of());
+        probePort = lib.LocalRuntime.freePort(port + 1, java.util.Set.of(port));
         Path log = Files.createTempFile("bench-server", ".log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "server.ModelServer")
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = new HashMap<>(Map.of("MODEL_DIR", trace.toString(), "QUIET", "True", "PORT", Integer.toString(port),
-                "BIND_ADDRESS", "127.0.0.1", "DRAIN_DELAY", "0"));
+                "BIND_ADDRESS", "127.0.0.1", "DRAIN_DELAY", "0",
+                "PROBE_PORT", Integer.toString(probePort)));
         System.getenv().forEach((k, v) -> {
             if (k.startsWith("BENCH_")) {
                 env.put(k.substring("BENCH_".length()), v);

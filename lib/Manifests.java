@@ -121,8 +121,10 @@ public final class Manifests {
         int startupChecks = Math.max(1, config.getInt("deploy_timeout") / 5);
         Container container = new ContainerBuilder().withName("main").withImage(names.modelImage())
                 .withImagePullPolicy(config.get("image_pull_policy"))
-                .withEnv(env(Servers.env(config, Servers.CONTAINER_PORT, Servers.IMAGE_MODEL_DIR)))
+                .withEnv(env(podEnv()))
                 .addNewPort().withName("http").withContainerPort(Servers.CONTAINER_PORT).withProtocol("TCP").endPort()
+                // kubelet probes and metrics scrapes get threads of their own, never queued behind predictions
+                .addNewPort().withName("probes").withContainerPort(Servers.CONTAINER_PROBE_PORT).withProtocol("TCP").endPort()
                 .withNewResources().withRequests(requests).withLimits(limits).endResources()
                 .withStartupProbe(probe(Servers.READY_PATH, 5, startupChecks))
                 .withReadinessProbe(probe(Servers.READY_PATH, 5, 2))
@@ -147,8 +149,14 @@ public final class Manifests {
     }
 
     private static Probe probe(String path, int period, int failures) {
-        return new ProbeBuilder().withNewHttpGet().withPath(path).withPort(new IntOrString("http")).endHttpGet()
+        return new ProbeBuilder().withNewHttpGet().withPath(path).withPort(new IntOrString("probes")).endHttpGet()
                 .withPeriodSeconds(period).withFailureThreshold(failures).withTimeoutSeconds(3).build();
+    }
+
+    private Map<String, String> podEnv() {
+        Map<String, String> env = new java.util.LinkedHashMap<>(Servers.env(config, Servers.CONTAINER_PORT, Servers.IMAGE_MODEL_DIR));
+        env.put("PROBE_PORT", Integer.toString(Servers.CONTAINER_PROBE_PORT));
+        return env;
     }
 
     private static List<EnvVar> env(Map<String, String> values) {

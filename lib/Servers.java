@@ -11,6 +11,8 @@ import java.util.Map;
 public final class Servers {
     /** Port the server listens on inside a container or pod (the original's 8080). */
     public static final int CONTAINER_PORT = 8080;
+    /** Port of the server's probe connector in a pod: health, readiness and metrics on threads of their own. */
+    public static final int CONTAINER_PROBE_PORT = 8081;
     /** Where images hold the traced model folder. */
     public static final String IMAGE_MODEL_DIR = "/app/model";
     /** Seconds a server finishes queued and running requests after its drain delay; pods get a little more. */

@@ -71,6 +71,8 @@ public final class ModelServer {
     private volatile State state = State.LOADING;
     private volatile String failure;
     private WorkerPool pool;
+    private volatile org.eclipse.jetty.server.ServerConnector probes;
+    private volatile org.eclipse.jetty.server.Server jetty;
     private Javalin app;
 
     ModelServer(ServerSettings settings, Loader loader, Map<String, Object> metadata) {
@@ -160,6 +162,18 @@ public final class ModelServer {
             config.jetty.host = settings.bindAddress();
             config.jetty.port = settings.port();
             config.requestLogger.http(this::logRequest);
+            if (settings.probePort() >= 0) {
+                // Javalin adds its own connector only when none is configured: add the main one too
+                config.jetty.addConnector((server, http) -> {
+                    org.eclipse.jetty.server.ServerConnector main = new org.eclipse.jetty.server.ServerConnector(server,
+                            new org.eclipse.jetty.server.HttpConnectionFactory(http));
+                    main.setHost(settings.bindAddress());
+                    main.setPort(settings.port());
+                    return main;
+                });
+                config.jetty.addConnector(this::probeConnector);
+            }
+            config.jetty.modifyServer(server -> jetty = server);
             config.routes.get("/", ctx -> Handlers.json(ctx, 200, Map.of("Status", "Healthy")));
             config.routes.get("/health/live", ctx -> Handlers.json(ctx, 200, Map.of("status", "alive")));
             config.routes.get("/health/ready", handlers::ready);
@@ -180,11 +194,34 @@ public final class ModelServer {
             });
             config.routes.exception(Exception.class, (e, ctx) -> error(ctx, e));
         }).start();
-        log("level=info event=listening address=%s port=%d models=%d processor=%s workers=%d max_batch_size=%d "
-                + "max_batch_delay_ms=%d max_queue=%d", settings.bindAddress(), port(), settings.numModels(), processor(),
+        log("level=info event=listening address=%s port=%d probe_port=%d models=%d processor=%s workers=%d max_batch_size=%d "
+                + "max_batch_delay_ms=%d max_queue=%d", settings.bindAddress(), port(), probePort(), settings.numModels(), processor(),
                 pool.workers(), b.maxBatchSize(), b.maxBatchDelayMs(), b.maxQueue());
         Thread.ofPlatform().name("model-loader").start(this::loadAll);
         return this;
+    }
+
+    /**
+     * The probe port: a second connector with threads of its own, for kubelet probes and metrics
+     * scrapes. Prediction traffic is handled on the main port's threads, so however many requests
+     * flood it (each one parsed, refused or queued there), probes here never wait behind them.
+     */
+    private org.eclipse.jetty.server.Connector probeConnector(org.eclipse.jetty.server.Server server,
+                                                              org.eclipse.jetty.server.HttpConfiguration http) {
+        org.eclipse.jetty.util.thread.QueuedThreadPool threads = new org.eclipse.jetty.util.thread.QueuedThreadPool(8, 2);
+        threads.setName("probes");
+        org.eclipse.jetty.server.ServerConnector connector = new org.eclipse.jetty.server.ServerConnector(server, threads, null,
+                null, 1, 1, new org.eclipse.jetty.server.HttpConnectionFactory(http));
+        connector.setHost(settings.bindAddress());
+        connector.setPort(settings.probePort());
+        connector.setName("probes");
+        probes = connector;
+        return connector;
+    }
+
+    /** The probe port actually bound (-1 when there is none). */
+    int probePort() {
+        return probes == null ? -1 : probes.getLocalPort();
     }
 
     /** Every failure of a request as JSON: its status, a one-line detail, Retry-After where retrying helps. */
@@ -237,7 +274,13 @@ public final class ModelServer {
         return metrics.scrape();
     }
 
+    /** The main port (Javalin's own port() may name the probe connector). */
     int port() {
+        for (org.eclipse.jetty.server.Connector c : jetty.getConnectors()) {
+            if (c != probes && c instanceof org.eclipse.jetty.server.ServerConnector sc) {
+                return sc.getLocalPort();
+            }
+        }
         return app.port();
     }
 

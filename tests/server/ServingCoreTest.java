@@ -215,17 +215,21 @@ class ServingCoreTest {
     void healthReadinessAndMetricsAnswerWhileEveryWorkerIsBusy() throws Exception {
         GatedModel model = new GatedModel(TimeUnit.MILLISECONDS.toNanos(300));
         model.gate.countDown();
-        ModelServer s = start(model, 2, Map.of("MAX_QUEUE", "10", "PREDICTORS_PER_MODEL", "2"));
+        ModelServer s = start(model, 2, Map.of("MAX_QUEUE", "10", "PREDICTORS_PER_MODEL", "2", "PROBE_PORT", "0"));
         List<CompletableFuture<HttpResponse<String>>> flood = new ArrayList<>();
         try {
             for (int i = 0; i < 120; i++) {
                 flood.add(getAsync(s, "/predictions/model" + (i % 2) + "?seq_0=q" + i));
             }
             assertTrue(model.started.tryAcquire(2, 30, TimeUnit.SECONDS), "both workers are computing");
+            assertTrue(s.probePort() > 0 && s.probePort() != s.port(), "probes have a port of their own");
             for (String path : List.of("/health/live", "/health/ready", "/metrics", "/models")) {
-                CompletableFuture<HttpResponse<String>> probe = getAsync(s, path);
                 // generous: the point is that probes do not wait behind forwards (seconds here)
-                assertEquals(200, probe.get(2, TimeUnit.SECONDS).statusCode(), path);
+                assertEquals(200, getAsync(s, path).get(2, TimeUnit.SECONDS).statusCode(), path);
+                HttpResponse<String> probe = ModelServerTest.HTTP.sendAsync(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + s.probePort() + path)).build(), HttpResponse.BodyHandlers.ofString())
+                        .get(2, TimeUnit.SECONDS);
+                assertEquals(200, probe.statusCode(), path + " on the probe port");
             }
             int ok = 0;
             int refused = 0;
