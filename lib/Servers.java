@@ -68,6 +68,7 @@ public final class Servers {
         env.put("MAX_BATCH_SIZE", config.get("max_batch_size"));
         env.put("MAX_BATCH_DELAY_MS", config.get("max_batch_delay_ms"));
         env.put("MAX_QUEUE", config.get("max_queue"));
+        env.put("MAX_REQUEST_BYTES", config.get("max_request_bytes"));
         env.put("REQUEST_TIMEOUT_MS", config.get("request_timeout_ms"));
         env.put("SEQUENCE_BUCKET", config.get("sequence_bucket"));
         if (config.processor().startsWith("inf")) {

@@ -13,7 +13,7 @@
 //DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
 //DEPS ai.djl.huggingface:tokenizers:0.36.0
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
-//SOURCES InferenceJob.java WorkerPool.java ServedModel.java
+//SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java
 //SOURCES ../lib/Models.java ../lib/LoadedModel.java ../lib/QaBatch.java ../lib/QaCodec.java ../lib/CliError.java
 package server;
 
@@ -57,6 +57,9 @@ public final class ModelServer {
     }
 
     enum State { LOADING, READY, DRAINING, STOPPING, FAILED }
+
+    private static final java.util.Set<String> KNOWN_METHODS = java.util.Set.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD",
+            "OPTIONS", "TRACE", "CONNECT");
 
     private final ServerSettings settings;
     private final Loader loader;
@@ -173,7 +176,11 @@ public final class ModelServer {
                 });
                 config.jetty.addConnector(this::probeConnector);
             }
-            config.jetty.modifyServer(server -> jetty = server);
+            config.jetty.modifyServer(server -> {
+                jetty = server;
+                server.setErrorHandler(new JsonErrors());
+            });
+            config.http.maxRequestSize = settings.maxRequestBytes();
             config.routes.get("/", ctx -> Handlers.json(ctx, 200, Map.of("Status", "Healthy")));
             config.routes.get("/health/live", ctx -> Handlers.json(ctx, 200, Map.of("status", "alive")));
             config.routes.get("/health/ready", handlers::ready);
@@ -189,9 +196,10 @@ public final class ModelServer {
             }
             config.routes.error(404, ctx -> {
                 if (!String.valueOf(ctx.res().getContentType()).startsWith("application/json")) {
-                    Handlers.json(ctx, 404, Map.of("detail", "not found: " + ctx.path()));
+                    notFound(ctx);
                 }
             });
+            config.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> error(ctx, e));
             config.routes.exception(Exception.class, (e, ctx) -> error(ctx, e));
         }).start();
         log("level=info event=listening address=%s port=%d probe_port=%d models=%d processor=%s workers=%d max_batch_size=%d "
@@ -227,7 +235,12 @@ public final class ModelServer {
     /** Every failure of a request as JSON: its status, a one-line detail, Retry-After where retrying helps. */
     private void error(Context ctx, Throwable e) {
         Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (t instanceof ServerError se) {
+        if (t instanceof io.javalin.http.HttpResponseException he && he.getStatus() == 404) {
+            notFound(ctx);
+        } else if (t instanceof io.javalin.http.HttpResponseException he) {
+            // what Javalin itself refuses: 413 for a body over MAX_REQUEST_BYTES, 405, ...
+            Handlers.json(ctx, he.getStatus(), Map.of("detail", he.getMessage()));
+        } else if (t instanceof ServerError se) {
             if (se.retryAfterSeconds > 0) {
                 ctx.header("Retry-After", Integer.toString(se.retryAfterSeconds));
             }
@@ -239,6 +252,16 @@ public final class ModelServer {
         } else {
             log("level=error event=unhandled path=%s error=%s", ctx.path(), t.toString());
             Handlers.json(ctx, 500, Map.of("detail", "internal error: " + t.getClass().getSimpleName()));
+        }
+    }
+
+    /** No route: 501 for a method HTTP does not have, else 404. */
+    private static void notFound(Context ctx) {
+        String method = ctx.req().getMethod();
+        if (!KNOWN_METHODS.contains(method)) {
+            Handlers.json(ctx, 501, Map.of("detail", "method " + method + " is not supported"));
+        } else {
+            Handlers.json(ctx, 404, Map.of("detail", "not found: " + ctx.path()));
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.Map;
 record ServerSettings(int numModels, boolean postprocess, boolean quiet, int port, String bindAddress,
                       Path modelDir, String processor, int predictorsPerModel, int drainSeconds,
                       String neuronLibraryPath, Batching batching, int drainDelaySeconds, int sequenceBucket,
-                      int probePort) {
+                      int probePort, long maxRequestBytes) {
 
     /**
      * How requests wait and group: up to maxBatchSize per forward, waiting at most maxBatchDelayMs
@@ -59,7 +59,8 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
                         integer(env, "REQUEST_TIMEOUT_MS", 0, 0, 3_600_000)),
                 integer(env, "DRAIN_DELAY", 5, 0, 3600),
                 integer(env, "SEQUENCE_BUCKET", 16, 0, 4096),
-                integer(env, "PROBE_PORT", -1, -1, 65535));
+                integer(env, "PROBE_PORT", -1, -1, 65535),
+                integer(env, "MAX_REQUEST_BYTES", 1 << 20, 1024, Integer.MAX_VALUE));
     }
 
     private static int integer(Map<String, String> env, String key, int fallback, int min, int max) {
