@@ -141,8 +141,10 @@ class ServingCoreTest {
             {"who?", "a short context"},
             {"What does the little engine say", QaCodec.SAMPLE_CONTEXT + " " + QaCodec.SAMPLE_CONTEXT},
         };
-        for (int bucket : new int[] {0, 16}) {
+        Map<Integer, List<String>> textsByBucket = new java.util.TreeMap<>();
+        for (int bucket : new int[] {0, 16, 32}) {
             try (LoadedModel model = LoadedModel.load(spec, bucket); var predictor = model.newPredictor()) {
+                assertEquals(bucket > 0, model.variableLength(), "the bundled model takes any length");
                 List<QaCodec.Encoded> encoded = new ArrayList<>();
                 for (String[] p : pairs) {
                     encoded.add(model.codec().encodeTokens(p[0], p[1]));
@@ -156,8 +158,11 @@ class ServingCoreTest {
                 }
                 assertEquals("i think i can", batched.get(0).text());
                 assertNotEquals(batched.get(0).text(), batched.get(1).text(), "rows keep their own answers");
+                textsByBucket.put(bucket, batched.stream().map(Models.Answer::text).toList());
             }
         }
+        assertEquals(textsByBucket.get(0), textsByBucket.get(16), "right-sized sequences answer as full padding does");
+        assertEquals(textsByBucket.get(0), textsByBucket.get(32));
     }
 
     @Test
