@@ -37,6 +37,7 @@ import org.HdrHistogram.Recorder;
  *   ./jbang bench/ServingBench.java memory   full                    RSS of 1/4/8/16 copies
  *   ./jbang bench/ServingBench.java overload full [seconds=30]       400 connections on 1 copy
  *   ./jbang bench/ServingBench.java batching tiny|full [seconds=20]  max_batch_size 1/4/8, bucket 0/16
+ *   ./jbang bench/ServingBench.java threads  tiny|full [seconds=20]  2 workers x 1 intra-op thread vs 1 x 2
  *
  * Extra server settings go in the environment with a BENCH_ prefix, e.g. BENCH_MAX_QUEUE=50.
  */
@@ -68,6 +69,7 @@ public final class ServingBench {
             case "memory" -> memory(trace);
             case "overload" -> overload(trace, seconds);
             case "batching" -> batching(trace, seconds);
+            case "threads" -> threads(trace, seconds);
             default -> throw new IllegalArgumentException("mode must be ceiling, memory, overload or batching, not " + mode);
         }
     }
@@ -216,6 +218,22 @@ public final class ServingBench {
                 double mean = meanBatch(url);
                 System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.2f |%n", setting[0], setting[1], r.throughput(),
                         r.latencies().getValueAtPercentile(50) / 1000.0, r.latencies().getValueAtPercentile(99) / 1000.0, mean);
+                return null;
+            });
+        }
+    }
+
+    /** One copy, 8 callers: forwards side by side on one thread each, or one at a time on all cores. */
+    static void threads(Path trace, double seconds) throws Exception {
+        System.out.println("| workers x intra-op threads | max_batch_size | requests/s | p50 ms | p99 ms | mean batch |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        for (String[] setting : new String[][] {{"2", "1"}, {"2", "4"}, {"1", "1"}, {"1", "4"}}) {
+            int workers = Integer.parseInt(setting[0]);
+            server(trace, Map.of("NUM_MODELS", "1", "PREDICTORS_PER_MODEL", setting[0], "MAX_BATCH_SIZE", setting[1]), (url, pid) -> {
+                Result r = run("", 8, seconds, () -> predict(url, 1));
+                System.out.printf(Locale.ROOT, "| %d x %d | %s | %.1f | %.1f | %.1f | %.2f |%n", workers, Math.max(1, CORES / workers),
+                        setting[1], r.throughput(), r.latencies().getValueAtPercentile(50) / 1000.0,
+                        r.latencies().getValueAtPercentile(99) / 1000.0, meanBatch(url));
                 return null;
             });
         }
