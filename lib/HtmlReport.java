@@ -72,7 +72,7 @@ public final class HtmlReport {
                 .append("table { border-collapse: collapse; margin: 0.5em 0 1.5em; }\n")
                 .append("th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }\n")
                 .append("th:first-child, td:first-child { text-align: left; }\n")
-                .append("tr.merged td { font-weight: bold; }\n")
+                .append("tr.merged td { font-weight: bold; }\ntable.settings td { text-align: left; }\n")
                 .append("figure { margin: 1em 0 2em; } img { max-width: 100%; height: auto; border: 1px solid #eee; }\n")
                 .append("figcaption { color: #555; font-size: 0.9em; }\n.warn { color: #a40; }\n")
                 .append("</style>\n</head>\n<body>\n");
@@ -85,9 +85,10 @@ public final class HtmlReport {
                     + " or it failed) and is not in this report.</p>\n");
         }
 
-        b.append("<h2 id=\"settings\">Settings</h2>\n<table>\n");
+        b.append("<h2 id=\"settings\">Settings</h2>\n<table class=\"settings\">\n");
         settings.forEach((k, v) -> b.append("<tr><th>").append(escape(k)).append("</th><td>").append(escape(v)).append("</td></tr>\n"));
-        b.append("</table>\n");
+        b.append("</table>\n<p>Clients, mode, threads, rate and duration are what the clients report; the rest is the"
+                + " configuration (with its -D overrides) when bma ran.</p>\n");
 
         b.append("<h2 id=\"summary\">Summary</h2>\n");
         summary(b, a);
@@ -182,7 +183,7 @@ public final class HtmlReport {
     }
 
     static XYChart throughput(BenchmarkReport.Aggregate a) {
-        XYChart chart = xy("Throughput", "seconds from the start of measuring", "requests/s");
+        XYChart chart = overTime("Throughput", "requests/s");
         for (BenchmarkResult r : a.results()) {
             if (!r.intervals().isEmpty()) {
                 chart.addSeries(r.client(), ends(r), r.intervals().stream().mapToDouble(BenchmarkResult.Interval::throughput).toArray());
@@ -192,7 +193,7 @@ public final class HtmlReport {
     }
 
     static XYChart latencyOverTime(BenchmarkReport.Aggregate a) {
-        XYChart chart = xy("p50 and p99 latency", "seconds from the start of measuring", "latency (ms)");
+        XYChart chart = overTime("p50 and p99 latency", "latency (ms)");
         Color[] colors = chart.getStyler().getSeriesColors();
         int i = 0;
         for (BenchmarkResult r : a.results()) {
@@ -212,7 +213,7 @@ public final class HtmlReport {
 
     /** Errors per interval and status, summed over clients by interval index; x is the mean end of those intervals. */
     static XYChart errorsOverTime(BenchmarkReport.Aggregate a) {
-        XYChart chart = xy("Errors per interval", "seconds from the start of measuring", "failed requests");
+        XYChart chart = overTime("Errors per interval", "failed requests");
         int count = a.results().stream().mapToInt(r -> r.intervals().size()).max().orElse(0);
         TreeSet<String> statuses = new TreeSet<>();
         a.results().forEach(r -> r.intervals().forEach(v -> statuses.addAll(v.errorsByStatus().keySet())));
@@ -252,6 +253,13 @@ public final class HtmlReport {
 
     private static double[] ends(BenchmarkResult r) {
         return r.intervals().stream().mapToDouble(BenchmarkResult.Interval::endSeconds).toArray();
+    }
+
+    /** Over time: from the start of measuring, from zero up, so that a change looks as large as it is. */
+    private static XYChart overTime(String title, String yTitle) {
+        XYChart chart = xy(title, "seconds from the start of measuring (each point ends an interval)", yTitle);
+        chart.getStyler().setXAxisMin(0.0).setYAxisMin(0.0);
+        return chart;
     }
 
     private static XYChart xy(String title, String xTitle, String yTitle) {
