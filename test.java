@@ -1,6 +1,6 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
-//JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
+//JAVA_OPTIONS --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true
 //SOURCES lib/*.java
 
 import lib.Artifacts;

@@ -94,6 +94,10 @@ public class LoadClient implements Callable<Integer> {
     @Option(names = "--results", paramLabel = "DIR", description = "bmk: write <name>.hlog and <name>.json here")
     Path results;
 
+    @Option(names = "--max-error-rate", paramLabel = "FRACTION", defaultValue = "0",
+            description = "Exit 1 when more than this share of requests failed (0 to 1), or when none succeeded")
+    double maxErrorRate;
+
     PrintStream out = System.out;
     private HttpClient http;
 
@@ -114,6 +118,9 @@ public class LoadClient implements Callable<Integer> {
         if (servers.isEmpty() || models < 1) {
             throw new CommandLine.ParameterException(new CommandLine(this), "give at least one --server and --models of 1 or more");
         }
+        if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--max-error-rate must be from 0 to 1, not " + maxErrorRate);
+        }
         http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         return switch (test) {
@@ -133,7 +140,7 @@ public class LoadClient implements Callable<Integer> {
             }
         }
         out.printf("seq: %d requests, %d failed%n", servers.size() * models, failed);
-        return failed == 0 ? 0 : 1;
+        return verdict(servers.size() * models, failed);
     }
 
     /** num_requests requests to a random server and model, `frequency` seconds apart. */
@@ -147,7 +154,29 @@ public class LoadClient implements Callable<Integer> {
             pause(frequency);
         }
         out.printf("rnd: %d requests, %d failed%n", requests, failed);
-        return failed == 0 ? 0 : 1;
+        return verdict(requests, failed);
+    }
+
+    /**
+     * The exit code of a finished test: 0 when at least one request succeeded and the share of
+     * failed ones is within --max-error-rate; otherwise 1, with a line saying why.
+     */
+    int verdict(long sent, long failed) {
+        String why = null;
+        if (sent == 0) {
+            why = "no request was measured";
+        } else if (failed >= sent) {
+            why = "no request succeeded (" + failed + " of " + sent + " failed)";
+        } else if ((double) failed / sent > maxErrorRate) {
+            why = String.format(Locale.ROOT, "%d of %d requests failed (error rate %.4f), more than --max-error-rate %s allows",
+                    failed, sent, (double) failed / sent, java.math.BigDecimal.valueOf(maxErrorRate).stripTrailingZeros().toPlainString());
+        }
+        if (why == null) {
+            return 0;
+        }
+        out.printf("%s %s FAILED: %s%n", test, name, why);
+        out.flush();
+        return 1;
     }
 
     private boolean report(int s, int m, Outcome o) {
@@ -235,12 +264,18 @@ public class LoadClient implements Callable<Integer> {
         }
         waitUntil(measureFrom);
         Histogram interval = null;
+        List<BenchmarkResult.Interval> intervals = new java.util.ArrayList<>();
+        Map<String, Long> errorsBefore = Map.of();
         long intervalStart = System.nanoTime();
         while (intervalStart < measureUntil) {
             waitUntil(Math.min(intervalStart + seconds(this.interval), measureUntil));
             interval = recorder.getIntervalHistogram(interval);
             long now = System.nanoTime();
             total.add(interval);
+            Map<String, Long> errorsNow = snapshot(errors);
+            intervals.add(BenchmarkResult.Interval.of((intervalStart - measureFrom) / 1e9, (now - measureFrom) / 1e9, interval,
+                    difference(errorsNow, errorsBefore)));
+            errorsBefore = errorsNow;
             if (log != null) {
                 interval.setStartTimeStamp((intervalStart - begin) / 1_000_000);
                 interval.setEndTimeStamp((now - begin) / 1_000_000);
@@ -255,10 +290,9 @@ public class LoadClient implements Callable<Integer> {
         }
         total.add(recorder.getIntervalHistogram());
 
-        Map<String, Long> byStatus = new TreeMap<>();
-        errors.forEach((k, v) -> byStatus.put(k, v.sum()));
+        Map<String, Long> byStatus = snapshot(errors);
         BenchmarkResult result = BenchmarkResult.of(name, open ? "open" : "closed", threads, rate, duration, total,
-                count(errors), byStatus);
+                count(errors), byStatus, intervals);
         if (results != null) {
             log.close();
             Files.writeString(results.resolve(name + ".json"), result.toLine().substring(BenchmarkResult.PREFIX.length()) + "\n");
@@ -266,7 +300,25 @@ public class LoadClient implements Callable<Integer> {
         printSummary(result, total);
         out.println(result.toLine());
         out.flush();
-        return 0;
+        return verdict(result.requests(), result.errors());
+    }
+
+    private static Map<String, Long> snapshot(Map<String, LongAdder> errors) {
+        Map<String, Long> copy = new TreeMap<>();
+        errors.forEach((k, v) -> copy.put(k, v.sum()));
+        return copy;
+    }
+
+    /** Errors by status since `before`, leaving out the statuses that did not grow. */
+    private static Map<String, Long> difference(Map<String, Long> now, Map<String, Long> before) {
+        Map<String, Long> delta = new TreeMap<>();
+        now.forEach((k, v) -> {
+            long d = v - before.getOrDefault(k, 0L);
+            if (d > 0) {
+                delta.put(k, d);
+            }
+        });
+        return delta;
     }
 
     /** The original client's progress line: a Python dict with seconds as strings. */

@@ -73,10 +73,51 @@ public final class BenchmarkReport {
     }
 
     public static void print(Config config, Map<String, String> outputs) {
-        print(aggregate(outputs), new Names(config).resultsDir(), System.out);
+        Aggregate a = aggregate(outputs);
+        print(a, new Names(config).resultsDir(), settings(config, a), System.out);
+    }
+
+    /** The run's settings for the report: the configuration's, and what the clients say they ran. */
+    static Map<String, String> settings(Config config, Aggregate a) {
+        Map<String, String> s = new java.util.LinkedHashMap<>();
+        s.put("model", config.get("huggingface_model_name") + " (model_source=" + config.get("model_source") + ")");
+        s.put("precision", precision(new Names(config).traceDir().resolve(Pack.METADATA)));
+        s.put("processor", config.get("processor"));
+        s.put("runtime", config.get("runtime"));
+        s.put("servers (num_servers)", config.get("num_servers"));
+        s.put("model copies per server (num_models)", config.get("num_models"));
+        s.put("clients with results", Integer.toString(a.results().size()));
+        s.put("mode", a.results().stream().map(r -> r.mode() + " loop").distinct().collect(java.util.stream.Collectors.joining(", ")));
+        s.put("threads per client (bmk_threads)", distinct(a, r -> Integer.toString(r.threads())));
+        s.put("rate per client (bmk_rate)", distinct(a, r -> r.rate() > 0 ? String.format(Locale.ROOT, "%.1f requests/s", r.rate()) : "0 (closed loop)"));
+        s.put("measured duration (bmk_duration)", distinct(a, r -> String.format(Locale.ROOT, "%.0f s", r.durationSeconds())));
+        s.put("warm-up, interval", config.get("bmk_warmup") + " s, " + config.get("bmk_interval") + " s");
+        s.put("request method", config.getBool("bmk_post") ? "POST" : "GET");
+        s.put("bmk_max_error_rate", config.get("bmk_max_error_rate"));
+        return s;
+    }
+
+    private static String distinct(Aggregate a, java.util.function.Function<BenchmarkResult, String> value) {
+        return a.results().stream().map(value).distinct().collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /** The traced model's float type, from the trace step's metadata; "unknown" without it. */
+    static String precision(Path metadata) {
+        try {
+            var outputs = new com.fasterxml.jackson.databind.ObjectMapper().readTree(metadata.toFile()).path("outputs");
+            String dtype = outputs.path(0).path("dtype").asText("");
+            return dtype.isEmpty() ? "unknown" : dtype + " (traced model outputs)";
+        } catch (IOException e) {
+            return "unknown (no " + metadata.getFileName() + " from ./trace.java)";
+        }
     }
 
     static void print(Aggregate a, Path resultsDir, PrintStream out) {
+        print(a, resultsDir, null, out);
+    }
+
+    /** Prints the table; with a results folder writes the merged histogram, and with settings also the HTML report. */
+    static void print(Aggregate a, Path resultsDir, Map<String, String> settings, PrintStream out) {
         for (String name : a.missing()) {
             Console.warn("%s has no benchmark result (still running, not a bmk client, or it failed): see ./test.java logs", name);
         }
@@ -95,6 +136,9 @@ public final class BenchmarkReport {
         out.println("errors by status: " + (a.errorsByStatus().isEmpty() ? "none" : a.errorsByStatus()));
         if (resultsDir != null) {
             out.println("merged histogram: " + write(a, resultsDir));
+            if (settings != null) {
+                out.println("report: " + HtmlReport.write(a, settings, resultsDir.resolve("report.html")));
+            }
         }
         out.println(a.originalLine());
         out.flush();

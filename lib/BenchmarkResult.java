@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteBuffer;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.DataFormatException;
@@ -20,7 +21,7 @@ import org.HdrHistogram.Histogram;
  */
 public record BenchmarkResult(String client, long pid, String mode, int threads, double rate,
                               double durationSeconds, long requests, long errors,
-                              Map<String, Long> errorsByStatus, String histogram) {
+                              Map<String, Long> errorsByStatus, String histogram, List<Interval> intervals) {
     public static final String PREFIX = "BMK-RESULT ";
     /** Latencies are recorded in microseconds, from 1 µs to 1 hour, with 3 significant digits. */
     public static final long HIGHEST_MICROS = 3_600_000_000L;
@@ -29,14 +30,46 @@ public record BenchmarkResult(String client, long pid, String mode, int threads,
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
+    /** Results of older clients have no intervals. */
+    public BenchmarkResult {
+        intervals = intervals == null ? List.of() : List.copyOf(intervals);
+    }
+
+    /**
+     * One progress interval of the measured time: seconds from the start of measuring, requests
+     * completed in it (failed ones included), their latency percentiles (microseconds) and the
+     * errors by status that happened in it.
+     */
+    public record Interval(double startSeconds, double endSeconds, long requests, long p50Micros, long p90Micros,
+                           long p99Micros, long maxMicros, Map<String, Long> errorsByStatus) {
+        public Interval {
+            errorsByStatus = errorsByStatus == null ? Map.of() : new TreeMap<>(errorsByStatus);
+        }
+
+        public static Interval of(double startSeconds, double endSeconds, Histogram h, Map<String, Long> errorsByStatus) {
+            return new Interval(startSeconds, endSeconds, h.getTotalCount(), h.getValueAtPercentile(50), h.getValueAtPercentile(90),
+                    h.getValueAtPercentile(99), h.getMaxValue(), errorsByStatus);
+        }
+
+        public long errors() {
+            return errorsByStatus.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        public double throughput() {
+            double seconds = endSeconds - startSeconds;
+            return seconds <= 0 ? 0 : requests / seconds;
+        }
+    }
+
     public static Histogram newHistogram() {
         return new Histogram(HIGHEST_MICROS, DIGITS);
     }
 
     public static BenchmarkResult of(String client, String mode, int threads, double rate, double durationSeconds,
-                                     Histogram latencies, long errors, Map<String, Long> errorsByStatus) {
+                                     Histogram latencies, long errors, Map<String, Long> errorsByStatus,
+                                     List<Interval> intervals) {
         return new BenchmarkResult(client, ProcessHandle.current().pid(), mode, threads, rate, durationSeconds,
-                latencies.getTotalCount(), errors, new TreeMap<>(errorsByStatus), encode(latencies));
+                latencies.getTotalCount(), errors, new TreeMap<>(errorsByStatus), encode(latencies), intervals);
     }
 
     /** Requests per second over the measured duration, failed ones included (as the original counted). */

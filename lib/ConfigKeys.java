@@ -101,6 +101,8 @@ public final class ConfigKeys {
         add(count("bmk_warmup", "5", "bmk warm-up seconds, not counted"));
         add(decimal("bmk_rate", "0", "bmk requests per second per client (open loop); 0 = closed loop"));
         add(bool("bmk_post", "False", "bmk sends POST requests with a JSON body"));
+        // seq, rnd and bmk clients exit 1 (and test run fails) when none succeeded or more than this share failed
+        add(decimal("bmk_max_error_rate", "0", "share of failed requests (0 to 1) above which a seq, rnd or bmk client fails"));
     }
 
     private ConfigKeys() {

@@ -406,15 +406,13 @@ public final class DockerRuntime implements Runtime {
             return;
         }
         logs(clients, true, line -> !line.startsWith(BenchmarkResult.PREFIX));
-        int failed = 0;
+        Map<String, Integer> exits = new LinkedHashMap<>();
         for (String name : clients) {
             Shell.Result r = quiet("wait", name);
             String code = r.output().strip();
-            failed += r.ok() && code.equals("0") ? 0 : 1;
+            exits.put(name, r.ok() && code.matches("\\d+") ? Integer.parseInt(code) : -1);
         }
-        if (failed > 0) {
-            throw CliError.failed(failed + " of " + clients.size() + " test clients failed; see ./test.java logs --no-follow");
-        }
+        TestClients.requireAllPassed(exits);
         Console.step("%d test client%s finished%s", clients.size(), clients.size() == 1 ? "" : "s",
                 test.equals("bmk") ? "; aggregate with ./test.java run bma" : ".");
     }

@@ -40,7 +40,7 @@ public final class KubernetesRuntime implements Runtime {
         this(config, () -> connect(config), true);
     }
 
-    /** With a given client (the tests' mock API server), and optionally without the rollout wait. */
+    /** With a given client (the tests' mock API server), and optionally without waiting (rollout, test Jobs). */
     KubernetesRuntime(Config config, Supplier<KubernetesClient> clients, boolean waitForRollout) {
         this.config = config;
         this.manifests = new Manifests(config);
@@ -376,6 +376,61 @@ public final class KubernetesRuntime implements Runtime {
         Console.step("Created %d test client%s (%s) in namespace %s; follow with ./test.java logs%s", files.size(),
                 files.size() == 1 ? "" : "s", test == null ? "idle" : test, ns,
                 "bmk".equals(test) ? ", then aggregate with ./test.java run bma" : "");
+        if (test != null && waitForRollout) {
+            awaitTestClients(ns, test);
+        }
+    }
+
+    /** Waits for every test Job to end, then fails naming the clients whose Job failed (exit codes as the other runtimes). */
+    private void awaitTestClients(String ns, String test) {
+        int count = config.getInt("num_test_containers");
+        long seconds = config.getInt("deploy_timeout") + 120L
+                + ("bmk".equals(test) ? config.getInt("bmk_warmup") + config.getInt("bmk_duration") : 0);
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        String last = "";
+        while (true) {
+            Map<String, Boolean> ended = new TreeMap<>();
+            for (var job : api("listing jobs in " + ns, () -> client().batch().v1().jobs().inNamespace(ns)
+                    .withLabels(manifests.selector(Manifests.TEST_CLIENT)).list().getItems())) {
+                Boolean ok = jobOutcome(job);
+                if (ok != null) {
+                    ended.put(job.getMetadata().getName(), ok);
+                }
+            }
+            String line = ended.size() + "/" + count + " test clients finished";
+            if (!line.equals(last)) {
+                Console.progress("%s", line);
+                last = line;
+            }
+            if (ended.size() >= count) {
+                Console.progressDone();
+                Map<String, Integer> exits = new LinkedHashMap<>();
+                ended.forEach((name, ok) -> exits.put(name, ok ? 0 : -1));
+                TestClients.requireAllPassed(exits);
+                Console.step("%d test client%s finished%s", count, count == 1 ? "" : "s",
+                        "bmk".equals(test) ? "; aggregate with ./test.java run bma" : ".");
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                Console.progressDone();
+                throw CliError.failed("test clients not finished after " + seconds + " s: " + line + "; see ./test.java status");
+            }
+            sleep(2000);
+        }
+    }
+
+    /** A test Job's end: true when it completed, false when it failed, null while it runs. */
+    static Boolean jobOutcome(io.fabric8.kubernetes.api.model.batch.v1.Job job) {
+        var status = job.getStatus();
+        if (status == null) {
+            return null;
+        }
+        for (var c : status.getConditions() == null ? List.<io.fabric8.kubernetes.api.model.batch.v1.JobCondition>of() : status.getConditions()) {
+            if ("True".equals(c.getStatus()) && ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))) {
+                return "Complete".equals(c.getType());
+            }
+        }
+        return status.getSucceeded() != null && status.getSucceeded() > 0 ? Boolean.TRUE : null;
     }
 
     private int removeTestClients(String ns) {

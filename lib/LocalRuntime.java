@@ -282,15 +282,13 @@ public final class LocalRuntime implements Runtime {
             return;
         }
         logs(clients, true, line -> !line.startsWith(BenchmarkResult.PREFIX));
-        int failed = 0;
+        Map<String, Integer> exits = new LinkedHashMap<>();
         for (int i = 0; i < clients.size(); i++) {
             int code = waitFor(processes.get(i));
             clients.get(i).recordExit(code);
-            failed += code == 0 ? 0 : 1;
+            exits.put(clients.get(i).name(), code);
         }
-        if (failed > 0) {
-            throw CliError.failed(failed + " of " + clients.size() + " test clients failed; see ./test.java logs --no-follow");
-        }
+        TestClients.requireAllPassed(exits);
         Console.step("%d test client%s finished%s", clients.size(), clients.size() == 1 ? "" : "s",
                 test.equals("bmk") ? "; aggregate with ./test.java run bma" : ".");
     }

@@ -210,6 +210,9 @@ public final class Manifests {
         }
         Job job = new JobBuilder().withNewMetadata().withName(name).withNamespace(testNamespace()).withLabels(labels).endMetadata()
                 .withNewSpec().withBackoffLimit(4)
+                // a client that exits 1 (its test failed) or 2 (bad arguments) fails the Job: a retry would only repeat it
+                .withNewPodFailurePolicy().addNewRule().withAction("FailJob").withNewOnExitCodes().withContainerName("main")
+                .withOperator("In").withValues(1, 2).endOnExitCodes().endRule().endPodFailurePolicy()
                 .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata().withSpec(clientPod(name, test, "Never")).endTemplate()
                 .endSpec().build();
         return job;

@@ -90,8 +90,8 @@ class LoadClientTest {
     @Test
     void bmkClosedLoopPrintsIntervalsAndAResultWithErrorsByStatus() throws Exception {
         int rc = run("bmk", "--server", url, "--models", "2", "--threads", "2", "--duration", "1.2", "--interval", "0.4",
-                "--warmup", "0.3", "--name", "c-0", "--results", dir.toString());
-        assertEquals(0, rc, output());
+                "--warmup", "0.3", "--name", "c-0", "--results", dir.toString(), "--max-error-rate", "0.9");
+        assertEquals(0, rc, "half the requests fail, within --max-error-rate 0.9: " + output());
         List<String> intervals = output().lines().filter(l -> l.startsWith("{'pid': ")).toList();
         assertEquals(3, intervals.size(), output());
         assertTrue(intervals.get(0).matches("\\{'pid': \\d+, 'throughput': [0-9.]+, 'p50': '[0-9.]+', 'p90': '[0-9.]+', 'p95': '[0-9.]+', 'errors': '\\d+'}"),
@@ -107,6 +107,54 @@ class LoadClientTest {
         assertTrue(seen.size() > r.requests(), "warm-up requests were sent but not counted");
         assertTrue(Files.size(dir.resolve("c-0.hlog")) > 0);
         assertEquals(r, BenchmarkResult.parse(BenchmarkResult.PREFIX + Files.readString(dir.resolve("c-0.json")).strip()));
+        assertEquals(3, r.intervals().size(), "one per progress line");
+        BenchmarkResult.Interval first = r.intervals().get(0);
+        assertEquals(0, first.startSeconds(), 0.05);
+        assertTrue(first.requests() > 0 && first.p50Micros() > 0 && first.p99Micros() >= first.p50Micros(), first.toString());
+        assertEquals(java.util.Set.of("503"), first.errorsByStatus().keySet());
+        assertTrue(r.intervals().stream().mapToLong(BenchmarkResult.Interval::requests).sum() <= r.requests());
+        assertTrue(r.intervals().get(2).endSeconds() > r.intervals().get(1).endSeconds());
+    }
+
+    @Test
+    void bmkFailsWhenMoreRequestsFailThanAllowed() {
+        int rc = run("bmk", "--server", url, "--models", "2", "--threads", "2", "--duration", "0.5", "--interval", "1",
+                "--warmup", "0", "--name", "c-1");
+        assertEquals(1, rc, "model1 answers 503, and bmk_max_error_rate is 0 by default: " + output());
+        assertTrue(output().lines().anyMatch(l -> l.matches("bmk c-1 FAILED: \\d+ of \\d+ requests failed \\(error rate 0\\.\\d+\\),"
+                + " more than --max-error-rate 0 allows")), output());
+        assertTrue(output().contains(BenchmarkResult.PREFIX), "the result is still there for bma");
+    }
+
+    @Test
+    void seqAndRndPassWithinTheAllowedErrorRate() {
+        assertEquals(0, run("seq", "--server", url, "--models", "3", "--frequency", "0", "--max-error-rate", "0.34"), output());
+        assertEquals(1, run("seq", "--server", url, "--models", "3", "--frequency", "0", "--max-error-rate", "0.33"), output());
+        assertTrue(output().contains("seq load-client FAILED: 1 of 3 requests failed"), output());
+    }
+
+    @Test
+    void aServerThatRefusesEveryRequestFailsEveryTestEvenWithTheMostLenientLimit() throws Exception {
+        server.removeContext("/predictions/");
+        server.createContext("/predictions/", exchange -> {
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        assertEquals(1, run("seq", "--server", url, "--models", "2", "--frequency", "0", "--max-error-rate", "1"));
+        assertTrue(output().contains("seq load-client FAILED: no request succeeded (2 of 2 failed)"), output());
+        assertEquals(1, run("rnd", "--server", url, "--models", "1", "--requests", "3", "--frequency", "0", "--max-error-rate", "1"));
+        assertTrue(output().contains("rnd load-client FAILED: no request succeeded (3 of 3 failed)"), output());
+        assertEquals(1, run("bmk", "--server", url, "--models", "1", "--threads", "1", "--duration", "0.3", "--interval", "1",
+                "--warmup", "0", "--max-error-rate", "1"));
+        assertTrue(output().contains("bmk load-client FAILED: no request succeeded"), output());
+    }
+
+    @Test
+    void nothingListeningFailsSeqRndAndBmk() {
+        server.stop(0);
+        assertEquals(1, run("seq", "--server", url, "--models", "1", "--frequency", "0"));
+        assertEquals(1, run("rnd", "--server", url, "--models", "1", "--requests", "2", "--frequency", "0"));
+        assertEquals(2, output().lines().filter(l -> l.contains("FAILED: no request succeeded")).count(), output());
     }
 
     @Test
@@ -124,7 +172,8 @@ class LoadClientTest {
     void unreachableServersCountAsErrorsByException() throws Exception {
         server.stop(0);
         int rc = run("bmk", "--server", url, "--models", "1", "--threads", "1", "--duration", "0.3", "--interval", "1", "--warmup", "0");
-        assertEquals(0, rc);
+        assertEquals(1, rc, "no request succeeded");
+        assertTrue(output().contains("bmk load-client FAILED: no request succeeded"), output());
         BenchmarkResult r = BenchmarkResult.parse(output().lines().filter(l -> l.startsWith(BenchmarkResult.PREFIX)).findFirst().orElseThrow());
         assertEquals(r.requests(), r.errors());
         assertEquals(java.util.Set.of("ConnectException"), r.errorsByStatus().keySet());
@@ -134,5 +183,7 @@ class LoadClientTest {
     void badArgumentsAreUsageErrors() {
         assertEquals(2, run("bmx", "--server", url));
         assertEquals(2, run("bmk"));
+        assertEquals(2, run("seq", "--server", url, "--max-error-rate", "1.5"));
+        assertEquals(2, run("seq", "--server", url, "--max-error-rate", "NaN"));
     }
 }

@@ -31,7 +31,7 @@ class BenchmarkReportTest {
     static String log(String name, Histogram h, double seconds, Map<String, Long> errors) {
         long errorCount = errors.values().stream().mapToLong(Long::longValue).sum();
         return "bmk " + name + ": closed loop\n{'pid': 1, 'throughput': 1.0, 'p50': '0.1', 'p90': '0.1', 'p95': '0.1', 'errors': '0'}\n"
-                + BenchmarkResult.of(name, "closed", 2, 0, seconds, h, errorCount, errors).toLine() + "\n";
+                + BenchmarkResult.of(name, "closed", 2, 0, seconds, h, errorCount, errors, java.util.List.of()).toLine() + "\n";
     }
 
     @Test

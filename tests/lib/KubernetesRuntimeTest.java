@@ -114,6 +114,44 @@ class KubernetesRuntimeTest {
         List<String> args = job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
         assertEquals("bmk", args.get(0));
         assertTrue(args.contains("http://tiny-bert-qa-cpu-1.mpi.svc.cluster.local:8080"), args.toString());
+        assertEquals("0", args.get(args.indexOf("--max-error-rate") + 1), "bmk_max_error_rate reaches the client");
+        var rule = job.getSpec().getPodFailurePolicy().getRules().get(0);
+        assertEquals("FailJob", rule.getAction(), "a failed test is not retried");
+        assertEquals(List.of(1, 2), rule.getOnExitCodes().getValues());
+    }
+
+    static Job finished(Job job, String condition) {
+        job.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder().addNewCondition().withType(condition)
+                .withStatus("True").endCondition().build());
+        return job;
+    }
+
+    @Test
+    void aJobsOutcomeIsReadFromItsConditions() {
+        Job job = (Job) new Manifests(config(Map.of())).testClient(0, "bmk");
+        assertEquals(null, KubernetesRuntime.jobOutcome(job), "no status yet: running");
+        assertEquals(Boolean.TRUE, KubernetesRuntime.jobOutcome(finished(job, "Complete")));
+        assertEquals(Boolean.FALSE, KubernetesRuntime.jobOutcome(finished(job, "Failed")));
+    }
+
+    @Test
+    void testRunWaitsForTheJobsAndNamesTheFailedClients() throws Exception {
+        KubernetesRuntime k = new KubernetesRuntime(config(Map.of("test_namespace", "load")), () -> client, true);
+        var run = java.util.concurrent.CompletableFuture.runAsync(() -> k.testRun("seq"));
+        var jobs = client.batch().v1().jobs().inNamespace("load");
+        while (jobs.list().getItems().size() < 3) {
+            assertFalse(run.isDone(), "testRun ended before its jobs existed");
+            Thread.sleep(100);
+        }
+        jobs.resource(finished(jobs.withName("test-tiny-bert-qa-0").get(), "Complete")).updateStatus();
+        jobs.resource(finished(jobs.withName("test-tiny-bert-qa-2").get(), "Complete")).updateStatus();
+        Thread.sleep(2500);
+        assertFalse(run.isDone(), "client 1 still runs, so testRun still waits");
+        jobs.resource(finished(jobs.withName("test-tiny-bert-qa-1").get(), "Failed")).updateStatus();
+        var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> run.get(60, java.util.concurrent.TimeUnit.SECONDS));
+        CliError error = org.junit.jupiter.api.Assertions.assertInstanceOf(CliError.class, e.getCause());
+        assertEquals(CliError.FAILED, error.exitCode());
+        assertEquals("1 of 3 test clients failed: test-tiny-bert-qa-1; see ./test.java logs --no-follow", error.getMessage());
     }
 
     @Test

@@ -132,9 +132,14 @@ class DockerCycleTest {
 
     @Test
     @Order(5)
-    void seqReachesEveryModelOfEveryServer() {
+    void seqReachesEveryModelOfEveryServerAndFailedClientsAreNamed() {
         Run seq = ok("test.java", "run", "seq", "-Dnum_test_containers=1");
         assertTrue(seq.stdout().contains("seq: 4 requests, 0 failed"), seq::toString);
+        // the servers have model0 and model1: model2 answers 404, so each client fails, and test run names them
+        Run failing = fails(1, "test.java", "run", "seq", "-Dnum_models=3");
+        assertTrue(failing.stdout().contains("seq test-tiny-bert-qa-1 FAILED: 2 of 6 requests failed"), failing::toString);
+        assertTrue(failing.stderr().contains("2 of 2 test clients failed: test-tiny-bert-qa-0 (exit 1), test-tiny-bert-qa-1 (exit 1);"),
+                failing::toString);
     }
 
     @Test

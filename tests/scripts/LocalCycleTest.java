@@ -121,6 +121,22 @@ class LocalCycleTest {
 
     @Test
     @Order(5)
+    void clientsWhoseRequestsFailAreNamedAndTheRunFails() {
+        // the servers have model0 and model1: model2 answers 404, one request in three per server
+        Run seq = Scripts.run(project, "test.java", "run", "seq", "-Dnum_models=3");
+        assertEquals(1, seq.exitCode(), seq::toString);
+        assertTrue(seq.stdout().contains("seq test-tiny-bert-qa-0 FAILED: 2 of 6 requests failed"), seq::toString);
+        assertTrue(seq.stderr().contains("2 of 2 test clients failed: test-tiny-bert-qa-0 (exit 1), test-tiny-bert-qa-1 (exit 1);"), seq::toString);
+        assertTrue(ok("test.java", "status").stdout().contains("finished (exit 1)"));
+        Run lenient = ok("test.java", "run", "seq", "-Dnum_models=3", "-Dbmk_max_error_rate=0.4", "-Dnum_test_containers=1");
+        assertTrue(lenient.stdout().contains("seq: 6 requests, 2 failed"), lenient::toString);
+        Run bad = Scripts.run(project, "test.java", "run", "seq", "-Dbmk_max_error_rate=2");
+        assertEquals(2, bad.exitCode(), bad::toString);
+        assertTrue(bad.stderr().contains("bmk_max_error_rate=2 must be from 0 to 1"), bad::toString);
+    }
+
+    @Test
+    @Order(6)
     void bmkFromTwoClientsThenBmaAggregatesExactly() throws Exception {
         Run bmk = ok("test.java", "run", "bmk");
         assertTrue(bmk.stdout().contains("[test-tiny-bert-qa-0] {'pid': "), bmk::toString);
@@ -137,10 +153,18 @@ class LocalCycleTest {
         assertTrue(fromFiles.requests() > 0);
         assertEquals(0, fromFiles.errors());
         assertTrue(Files.readString(dir.resolve("results/bma-summary.json")).contains("\"requests\" : " + fromFiles.requests()));
+        // and the report page, with the run's settings and its plots
+        assertTrue(bma.stdout().contains("report: " + dir.resolve("results/report.html")), bma::toString);
+        String report = Files.readString(dir.resolve("results/report.html"));
+        assertTrue(report.contains("<tr><th>model copies per server (num_models)</th><td>2</td></tr>"), "settings");
+        assertTrue(report.contains("<tr><th>precision</th><td>float32 (traced model outputs)</td></tr>"), "precision from the trace");
+        assertTrue(report.contains("<td>test-tiny-bert-qa-1</td><td>closed, 2 threads</td>"), "summary row");
+        assertEquals(3, report.split("src=\"data:image/png;base64,", -1).length - 1, "distribution, throughput, p50/p99: no errors");
+        assertTrue(report.contains("No errors: every measured request succeeded."));
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void stopLeavesNoProcess() {
         Run stop = ok("deploy.java", "stop");
         // both were running: the second drains while the first is waited for, and is still "stopped"
@@ -151,7 +175,7 @@ class LocalCycleTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aServerThatCannotLoadItsModelIsReportedAndNothingIsLeftRunning() throws IOException {
         Path model = dir.resolve("build/tiny-bert-qa-v15-cpu/model/tiny-bert-qa_bs1_seq128_pc1_cpu.pt");
         Files.writeString(model, "PK\u0003\u0004 but not a model");
