@@ -30,7 +30,7 @@ import org.HdrHistogram.Recorder;
 
 /**
  * The serving core measured on this machine, with the bundled model (tiny) or the full-size
- * benchmark model (full: bench/make_full_model.py, made when missing). Prints Markdown tables for
+ * benchmark model (full, full-int8, full-bf16: bench/make_full_model.py, made when missing). Prints Markdown tables for
  * docs/benchmarks.md. The load generator shares the cores with the server: compare ratios.
  *
  *   ./jbang bench/ServingBench.java ceiling  tiny|full [seconds=20]  in-process vs server, equal concurrency
@@ -62,7 +62,7 @@ public final class ServingBench {
         String mode = args.length > 0 ? args[0] : "ceiling";
         String model = args.length > 1 ? args[1] : "tiny";
         double seconds = args.length > 2 ? Double.parseDouble(args[2]) : mode.equals("overload") ? 30 : 20;
-        Path trace = model.equals("full") ? fullModel() : tinyModel();
+        Path trace = model.startsWith("full") ? fullModel(model) : tinyModel();
         System.out.printf(Locale.ROOT, "%s, model %s (%s), %d cores, %s%n%n", mode, model, trace, CORES, cpuName());
         switch (mode) {
             case "ceiling" -> ceiling(trace, seconds);
@@ -329,12 +329,13 @@ public final class ServingBench {
         }
     }
 
-    /** The full-size benchmark model, made with Debian's torch when missing (never committed). */
-    static Path fullModel() throws Exception {
-        Path dir = ROOT.resolve("build/bench/full-qa");
+    /** The full-size benchmark model (full, full-int8 or full-bf16), made with Debian's torch when missing (never committed). */
+    static Path fullModel(String name) throws Exception {
+        String precision = name.equals("full") ? "fp32" : name.substring("full-".length());
+        Path dir = ROOT.resolve("build/bench/full-qa" + (precision.equals("fp32") ? "" : "-" + precision));
         if (!Files.isRegularFile(dir.resolve("metadata.json"))) {
-            int rc = new ProcessBuilder("/usr/bin/python3", ROOT.resolve("bench/make_full_model.py").toString(), dir.toString())
-                    .inheritIO().start().waitFor();
+            int rc = new ProcessBuilder("/usr/bin/python3", ROOT.resolve("bench/make_full_model.py").toString(), dir.toString(),
+                    "128", precision).inheritIO().start().waitFor();
             if (rc != 0) {
                 throw new IllegalStateException("bench/make_full_model.py failed (exit " + rc + "); it needs Debian's python3-torch");
             }
