@@ -1,15 +1,11 @@
 package lib;
 
 import java.io.IOException;
-import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
@@ -27,6 +23,7 @@ public final class DockerRuntime implements Runtime {
     private final Names names;
     private final Shell shell;
     private final String cli;
+    private final Mechanics mechanics = new Mechanics();
 
     public DockerRuntime(Config config) {
         this.config = config;
@@ -190,83 +187,7 @@ public final class DockerRuntime implements Runtime {
 
     @Override
     public void deployRun() {
-        Images images = images();
-        images.checkEngine();
-        images.requireLocal(Images.Kind.MODEL);
-        int count = config.getInt("num_servers");
-        Console.step("Starting %d server%s of %s (runtime=docker, %s models each) ...", count, count == 1 ? "" : "s",
-                names.modelImage(), config.get("num_models"));
-        ensureNetwork();
-        Set<Integer> taken = new HashSet<>();
-        Map<String, URI> starting = new LinkedHashMap<>();
-        List<String> started = new ArrayList<>();
-        List<String> ready = new ArrayList<>();
-        // look at every name first, so a foreign container stops the run before anything starts
-        Map<Integer, State> existing = new TreeMap<>();
-        for (int i = 0; i < count; i++) {
-            Optional<State> s = state(names.server(i));
-            if (s.isPresent()) {
-                requireOurs(names.server(i), s.get());
-                existing.put(i, s.get());
-            }
-        }
-        for (int i = 0; i < count; i++) {
-            String name = names.server(i);
-            State s = existing.get(i);
-            if (s != null && s.running()) {
-                Optional<Integer> port = hostPort(name);
-                port.ifPresent(taken::add);
-                Console.info("%s is already running on port %s", name, port.map(String::valueOf).orElse("?"));
-                continue;
-            }
-            if (s != null) {
-                Console.info("%s had %s (exit %d); replacing it", name, s.status(), s.exitCode());
-                remove(List.of(name), 0);
-            }
-            int port = LocalRuntime.freePort(config.getInt("service_port") + i, taken);
-            taken.add(port);
-            Shell.Result r = shell.capture(serverRunCommand(i, port));
-            if (!r.ok()) {
-                removeStarted(started);
-                throw CliError.failed("cannot start " + name + ": " + r.output().strip());
-            }
-            started.add(name);
-            starting.put(name, URI.create("http://127.0.0.1:" + port + Servers.READY_PATH));
-            ready.add(name + " http://127.0.0.1:" + port);
-            Console.info("%s: port %d", name, port);
-        }
-        if (starting.isEmpty()) {
-            Console.step("All %d servers are already running.", count);
-            return;
-        }
-        Console.step("Waiting for %d server%s to load their models ...", starting.size(), starting.size() == 1 ? "" : "s");
-        try {
-            Readiness.await(starting, Duration.ofSeconds(config.getInt("deploy_timeout")), name -> {
-                Optional<State> s = state(name);
-                if (s.isPresent() && s.get().running()) {
-                    return null;
-                }
-                return "it exited" + s.map(x -> " (exit " + x.exitCode() + ")").orElse("") + ". Last lines of its log:\n" + tail(name, 15);
-            });
-        } catch (CliError e) {
-            for (String name : started) {
-                if (state(name).map(State::running).orElse(false)) {
-                    Console.error("last lines of " + name + ":\n" + tail(name, 15));
-                }
-            }
-            removeStarted(started);
-            throw e;
-        }
-        Console.step("Ready: %s", String.join(", ", ready));
-    }
-
-    /** Nothing is left half-deployed: what this run started goes away again. */
-    private void removeStarted(List<String> started) {
-        try {
-            remove(started, 2);
-        } finally {
-            removeNetworkIfUnused();
-        }
+        new Orchestrator(config, mechanics).deployRun();
     }
 
     @Override
@@ -368,53 +289,7 @@ public final class DockerRuntime implements Runtime {
 
     @Override
     public void testRun(String test) {
-        Images images = images();
-        images.checkEngine();
-        List<String> old = containers(CLIENT);
-        for (String name : old) {
-            if (state(name).map(State::running).orElse(false)) {
-                throw CliError.failed("test clients are still running: see ./test.java status, or ./test.java stop");
-            }
-        }
-        for (int i = 0; i < config.getInt("num_servers"); i++) {
-            if (!state(names.server(i)).map(State::running).orElse(false)) {
-                throw CliError.failed(names.server(i) + " is not running: start the servers with ./deploy.java run");
-            }
-        }
-        images.requireLocal(Images.Kind.TEST);
-        int count = config.getInt("num_test_containers");
-        for (int i = 0; i < count; i++) {
-            String name = names.testClient(i);
-            state(name).ifPresent(s -> requireOurs(name, s));
-        }
-        if (!old.isEmpty()) {
-            remove(old, 0);
-        }
-        Console.step("Starting %d test client%s (%s) against %d server%s ...", count, count == 1 ? "" : "s",
-                test == null ? "idle" : test, config.getInt("num_servers"), config.getInt("num_servers") == 1 ? "" : "s");
-        List<String> clients = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            Shell.Result r = shell.capture(clientRunCommand(i, test));
-            if (!r.ok()) {
-                remove(clients, 0);
-                throw CliError.failed("cannot start " + names.testClient(i) + ": " + r.output().strip());
-            }
-            clients.add(names.testClient(i));
-        }
-        if (test == null) {
-            Console.step("Idle clients started; open a shell with ./test.java exec, stop them with ./test.java stop.");
-            return;
-        }
-        logs(clients, true, line -> !line.startsWith(BenchmarkResult.PREFIX));
-        Map<String, Integer> exits = new LinkedHashMap<>();
-        for (String name : clients) {
-            Shell.Result r = quiet("wait", name);
-            String code = r.output().strip();
-            exits.put(name, r.ok() && code.matches("\\d+") ? Integer.parseInt(code) : -1);
-        }
-        TestClients.requireAllPassed(exits);
-        Console.step("%d test client%s finished%s", clients.size(), clients.size() == 1 ? "" : "s",
-                test.equals("bmk") ? "; aggregate with ./test.java run bma" : ".");
+        new Orchestrator(config, mechanics).testRun(test);
     }
 
     @Override
@@ -455,5 +330,110 @@ public final class DockerRuntime implements Runtime {
             }
         }
         return outputs;
+    }
+
+    /** Containers through the container CLI, on the project's network, found by their labels. */
+    private final class Mechanics implements Orchestrator.Mechanics {
+        @Override
+        public String runtime() {
+            return "docker";
+        }
+
+        @Override
+        public String serverArtifact() {
+            return names.modelImage();
+        }
+
+        @Override
+        public void prepareServers() {
+            Images images = images();
+            images.checkEngine();
+            images.requireLocal(Images.Kind.MODEL);
+            ensureNetwork();
+        }
+
+        @Override
+        public Optional<Orchestrator.Instance> server(int i) {
+            String name = names.server(i);
+            return state(name).map(s -> {
+                requireOurs(name, s);
+                return new Orchestrator.Instance(s.running(), s.running() ? hostPort(name) : Optional.empty(),
+                        "had " + s.status() + " (exit " + s.exitCode() + ")");
+            });
+        }
+
+        @Override
+        public void clearExited(int i, Orchestrator.Instance left) {
+            DockerRuntime.this.remove(List.of(names.server(i)), 0);
+        }
+
+        @Override
+        public void startServer(int i, int hostPort) {
+            Shell.Result r = shell.capture(serverRunCommand(i, hostPort));
+            if (!r.ok()) {
+                throw CliError.failed("cannot start " + names.server(i) + ": " + r.output().strip());
+            }
+            Console.info("%s: port %d", names.server(i), hostPort);
+        }
+
+        @Override
+        public boolean running(String name) {
+            return state(name).map(State::running).orElse(false);
+        }
+
+        @Override
+        public String exitDetail(String name) {
+            return state(name).map(s -> " (exit " + s.exitCode() + ")").orElse("");
+        }
+
+        @Override
+        public String tail(String name, int lines) {
+            return DockerRuntime.this.tail(name, lines);
+        }
+
+        @Override
+        public void remove(List<String> containers, int graceSeconds) {
+            try {
+                DockerRuntime.this.remove(containers, graceSeconds);
+            } finally {
+                removeNetworkIfUnused();
+            }
+        }
+
+        @Override
+        public void prepareClients() {
+            Images images = images();
+            images.checkEngine();
+            images.requireLocal(Images.Kind.TEST);
+            for (int i = 0; i < config.getInt("num_test_containers"); i++) {
+                String name = names.testClient(i);
+                state(name).ifPresent(s -> requireOurs(name, s));
+            }
+        }
+
+        @Override
+        public List<String> clients() {
+            return containers(CLIENT);
+        }
+
+        @Override
+        public void startClient(int i, String test) {
+            Shell.Result r = shell.capture(clientRunCommand(i, test));
+            if (!r.ok()) {
+                throw CliError.failed("cannot start " + names.testClient(i) + ": " + r.output().strip());
+            }
+        }
+
+        @Override
+        public void follow(List<String> clients, Predicate<String> show) {
+            logs(clients, true, show);
+        }
+
+        @Override
+        public int exitCode(String client) {
+            Shell.Result r = quiet("wait", client);
+            String code = r.output().strip();
+            return r.ok() && code.matches("\\d+") ? Integer.parseInt(code) : -1;
+        }
     }
 }

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -25,6 +26,7 @@ public final class LocalRuntime implements Runtime {
     private final Config config;
     private final Names names;
     private final Shell shell;
+    private final Mechanics mechanics = new Mechanics();
 
     public LocalRuntime(Config config) {
         this.config = config;
@@ -70,55 +72,7 @@ public final class LocalRuntime implements Runtime {
 
     @Override
     public void deployRun() {
-        Path pack = names.packDir();
-        if (!Pack.isPacked(pack)) {
-            throw CliError.badInput("nothing packed in " + pack + ": run ./trace.java and ./pack.java first");
-        }
-        int count = config.getInt("num_servers");
-        Console.step("Starting %d server%s of %s (runtime=local, %s models each) ...", count, count == 1 ? "" : "s",
-                pack.getFileName(), config.get("num_models"));
-        Set<Integer> taken = new java.util.HashSet<>();
-        Map<String, URI> starting = new LinkedHashMap<>();
-        List<LocalProcess> started = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            LocalProcess p = server(i);
-            if (p.alive()) {
-                Console.info("%s is already running on port %s (pid %s)", p.name(), p.fact("port").orElse("?"), p.fact("pid").orElse("?"));
-                taken.add(Integer.parseInt(p.fact("port").orElse("0")));
-                continue;
-            }
-            int port = freePort(config.getInt("service_port") + i, taken);
-            taken.add(port);
-            Map<String, String> env = new LinkedHashMap<>(Servers.env(config, port, pack.resolve(Pack.MODEL_DIR).toString()));
-            env.put("BIND_ADDRESS", "127.0.0.1");
-            List<String> argv = List.of(java().toString(), "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true", "-jar", pack.resolve(Pack.SERVER_JAR).toString());
-            shell.echo(withEnv(env, argv));
-            p.start(argv, env, Map.of("port", Integer.toString(port)));
-            Console.info("%s: pid %s, port %d, log %s", p.name(), p.fact("pid").orElse("?"), port, p.log());
-            starting.put(p.name(), url(p, Servers.READY_PATH));
-            started.add(p);
-        }
-        if (starting.isEmpty()) {
-            Console.step("All %d servers are already running.", count);
-            return;
-        }
-        Console.step("Waiting for %d server%s to load the models ...", starting.size(), starting.size() == 1 ? "" : "s");
-        Map<String, LocalProcess> byName = new HashMap<>();
-        started.forEach(p -> byName.put(p.name(), p));
-        try {
-            Readiness.await(starting, Duration.ofSeconds(config.getInt("deploy_timeout")), name -> {
-                LocalProcess p = byName.get(name);
-                return p.alive() ? null : "it exited. Last lines of " + p.log() + ":\n" + p.tail(15);
-            });
-        } catch (CliError e) {
-            // nothing is left half-deployed: what this run started goes away again
-            for (LocalProcess p : started) {
-                p.stop(Duration.ofSeconds(Servers.stopSeconds(config)));
-                p.clean();
-            }
-            throw e;
-        }
-        Console.step("Ready: %s", String.join(", ", started.stream().map(p -> p.name() + " http://127.0.0.1:" + p.fact("port").orElse("?")).toList()));
+        new Orchestrator(config, mechanics).deployRun();
     }
 
     /** The first port from `from` on that nobody listens on and that is not taken yet. */
@@ -244,53 +198,9 @@ public final class LocalRuntime implements Runtime {
 
     // ---------------------------------------------------------------- test
 
-    private List<LocalProcess> runningServers() {
-        List<LocalProcess> servers = new ArrayList<>();
-        for (int i = 0; i < config.getInt("num_servers"); i++) {
-            LocalProcess p = server(i);
-            if (!p.alive()) {
-                throw CliError.failed(p.name() + " is not running: start the servers with ./deploy.java run");
-            }
-            servers.add(p);
-        }
-        return servers;
-    }
-
     @Override
     public void testRun(String test) {
-        if (recorded("clients").stream().anyMatch(LocalProcess::alive)) {
-            throw CliError.failed("test clients are still running: see ./test.java status, or ./test.java stop");
-        }
-        List<String> urls = runningServers().stream().map(p -> url(p, "").toString()).toList();
-        Path jar = Artifacts.clientJar(config);
-        recorded("clients").forEach(LocalProcess::clean);
-        int count = config.getInt("num_test_containers");
-        Console.step("Starting %d test client%s (%s) against %d server%s ...", count, count == 1 ? "" : "s",
-                test == null ? "idle" : test, urls.size(), urls.size() == 1 ? "" : "s");
-        List<LocalProcess> clients = new ArrayList<>();
-        List<Process> processes = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            LocalProcess c = client(i);
-            List<String> argv = new ArrayList<>(List.of(java().toString(), "-jar", jar.toString()));
-            argv.addAll(TestClients.args(config, test, urls, c.name(), names.resultsDir().toString()));
-            shell.echo(argv);
-            processes.add(c.start(argv, Map.of(), Map.of("test", test == null ? "idle" : test)));
-            clients.add(c);
-        }
-        if (test == null) {
-            Console.step("Idle clients started; open a shell with ./test.java exec, stop them with ./test.java stop.");
-            return;
-        }
-        logs(clients, true, line -> !line.startsWith(BenchmarkResult.PREFIX));
-        Map<String, Integer> exits = new LinkedHashMap<>();
-        for (int i = 0; i < clients.size(); i++) {
-            int code = waitFor(processes.get(i));
-            clients.get(i).recordExit(code);
-            exits.put(clients.get(i).name(), code);
-        }
-        TestClients.requireAllPassed(exits);
-        Console.step("%d test client%s finished%s", clients.size(), clients.size() == 1 ? "" : "s",
-                test.equals("bmk") ? "; aggregate with ./test.java run bma" : ".");
+        new Orchestrator(config, mechanics).testRun(test);
     }
 
     private static int waitFor(Process p) {
@@ -354,5 +264,123 @@ public final class LocalRuntime implements Runtime {
             }
         }
         return outputs;
+    }
+
+    /** A recorded server or client of that name. */
+    private LocalProcess process(String name) {
+        LocalProcess server = new LocalProcess(stateDir("servers"), name);
+        return server.exists() ? server : new LocalProcess(stateDir("clients"), name);
+    }
+
+    /** Processes on this machine: the pack folder's server jar and the client jar, state under .jdo/local/. */
+    private final class Mechanics implements Orchestrator.Mechanics {
+        private final Map<String, Process> clients = new HashMap<>();
+        private Path clientJar;
+
+        @Override
+        public String runtime() {
+            return "local";
+        }
+
+        @Override
+        public String serverArtifact() {
+            return names.packDir().getFileName().toString();
+        }
+
+        @Override
+        public void prepareServers() {
+            if (!Pack.isPacked(names.packDir())) {
+                throw CliError.badInput("nothing packed in " + names.packDir() + ": run ./trace.java and ./pack.java first");
+            }
+        }
+
+        @Override
+        public Optional<Orchestrator.Instance> server(int i) {
+            LocalProcess p = LocalRuntime.this.server(i);
+            if (!p.exists()) {
+                return Optional.empty();
+            }
+            boolean alive = p.alive();
+            return Optional.of(new Orchestrator.Instance(alive, alive ? p.fact("port").map(Integer::parseInt) : Optional.empty(),
+                    "had exited" + p.fact("exit").map(x -> " (exit " + x + ")").orElse("")));
+        }
+
+        @Override
+        public void clearExited(int i, Orchestrator.Instance left) {
+            LocalRuntime.this.server(i).clean();
+        }
+
+        @Override
+        public void startServer(int i, int hostPort) {
+            Path pack = names.packDir();
+            LocalProcess p = LocalRuntime.this.server(i);
+            Map<String, String> env = new LinkedHashMap<>(Servers.env(config, hostPort, pack.resolve(Pack.MODEL_DIR).toString()));
+            env.put("BIND_ADDRESS", "127.0.0.1");
+            List<String> argv = List.of(java().toString(), "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true", "-jar",
+                    pack.resolve(Pack.SERVER_JAR).toString());
+            shell.echo(withEnv(env, argv));
+            p.start(argv, env, Map.of("port", Integer.toString(hostPort)));
+            Console.info("%s: pid %s, port %d, log %s", p.name(), p.fact("pid").orElse("?"), hostPort, p.log());
+        }
+
+        @Override
+        public boolean running(String name) {
+            return process(name).alive();
+        }
+
+        @Override
+        public String exitDetail(String name) {
+            return "";
+        }
+
+        @Override
+        public String tail(String name, int lines) {
+            LocalProcess p = process(name);
+            return "(" + p.log() + ")\n" + p.tail(lines);
+        }
+
+        @Override
+        public void remove(List<String> processes, int graceSeconds) {
+            for (String name : processes) {
+                LocalProcess p = process(name);
+                p.stop(Duration.ofSeconds(graceSeconds));
+                p.clean();
+            }
+        }
+
+        @Override
+        public void prepareClients() {
+            clientJar = Artifacts.clientJar(config);
+        }
+
+        @Override
+        public List<String> clients() {
+            return recorded("clients").stream().map(LocalProcess::name).toList();
+        }
+
+        @Override
+        public void startClient(int i, String test) {
+            List<String> urls = new ArrayList<>();
+            for (int s = 0; s < config.getInt("num_servers"); s++) {
+                urls.add(url(LocalRuntime.this.server(s), "").toString());
+            }
+            LocalProcess c = client(i);
+            List<String> argv = new ArrayList<>(List.of(java().toString(), "-jar", clientJar.toString()));
+            argv.addAll(TestClients.args(config, test, urls, c.name(), names.resultsDir().toString()));
+            shell.echo(argv);
+            clients.put(c.name(), c.start(argv, Map.of(), Map.of("test", test == null ? "idle" : test)));
+        }
+
+        @Override
+        public void follow(List<String> names, java.util.function.Predicate<String> show) {
+            logs(names.stream().map(LocalRuntime.this::process).toList(), true, show);
+        }
+
+        @Override
+        public int exitCode(String client) {
+            int code = waitFor(clients.get(client));
+            process(client).recordExit(code);
+            return code;
+        }
     }
 }
