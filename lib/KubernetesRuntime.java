@@ -406,9 +406,7 @@ public final class KubernetesRuntime implements Runtime {
                 Console.progressDone();
                 Map<String, Integer> exits = new LinkedHashMap<>();
                 ended.forEach((name, ok) -> exits.put(name, ok ? 0 : -1));
-                TestClients.requireAllPassed(exits);
-                Console.step("%d test client%s finished%s", count, count == 1 ? "" : "s",
-                        "bmk".equals(test) ? "; aggregate with ./test.java run bma" : ".");
+                Orchestrator.finishTest(test, exits);
                 return;
             }
             if (System.nanoTime() > deadline) {
