@@ -4,8 +4,8 @@
 //SOURCES lib/*.java
 
 import lib.Cli;
+import lib.ImageTransfer;
 import lib.Images;
-import lib.Console;
 import lib.LocalBase;
 import lib.StepCommand;
 import picocli.CommandLine.Command;
@@ -28,26 +28,12 @@ public class build extends StepCommand {
 
     @Command(name = "push", description = "Pushes the base image to the registry (ECR: creates the repository when missing).")
     int push() {
-        if (config().runtime().equals("local")) {
-            return noImagesLocally("push");
-        }
-        new Images(config()).push(Images.Kind.BASE);
-        return 0;
+        return ImageTransfer.push(config(), Images.Kind.BASE);
     }
 
     @Command(name = "pull", description = "Pulls the base image from the registry.")
     int pull() {
-        if (config().runtime().equals("local")) {
-            return noImagesLocally("pull");
-        }
-        new Images(config()).pull(Images.Kind.BASE);
-        return 0;
-    }
-
-    /** Images are for the docker and kubernetes runtimes; the local runtime has none to move. */
-    private int noImagesLocally(String what) {
-        Console.step("runtime=local uses no images, so there is nothing to %s; set runtime=docker or kubernetes for images.", what);
-        return 0;
+        return ImageTransfer.pull(config(), Images.Kind.BASE);
     }
 
     public static void main(String... args) {

@@ -5,6 +5,7 @@
 
 import java.nio.file.Path;
 import lib.Cli;
+import lib.ImageTransfer;
 import lib.Images;
 import lib.Console;
 import lib.Pack;
@@ -31,26 +32,12 @@ public class pack extends StepCommand {
 
     @Command(name = "push", description = "Pushes the model image to the registry (ECR: creates the repository when missing).")
     int push() {
-        if (config().runtime().equals("local")) {
-            return noImagesLocally("push");
-        }
-        new Images(config()).push(Images.Kind.MODEL);
-        return 0;
+        return ImageTransfer.push(config(), Images.Kind.MODEL);
     }
 
     @Command(name = "pull", description = "Pulls the model image from the registry.")
     int pull() {
-        if (config().runtime().equals("local")) {
-            return noImagesLocally("pull");
-        }
-        new Images(config()).pull(Images.Kind.MODEL);
-        return 0;
-    }
-
-    /** Images are for the docker and kubernetes runtimes; the local runtime has none to move. */
-    private int noImagesLocally(String what) {
-        Console.step("runtime=local uses no images, so there is nothing to %s; set runtime=docker or kubernetes for images.", what);
-        return 0;
+        return ImageTransfer.pull(config(), Images.Kind.MODEL);
     }
 
     public static void main(String... args) {

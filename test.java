@@ -8,6 +8,7 @@ import lib.BenchmarkReport;
 import lib.Console;
 import lib.Cli;
 import lib.CliError;
+import lib.ImageTransfer;
 import lib.Images;
 import lib.Runtimes;
 import lib.StepCommand;
@@ -35,20 +36,12 @@ public class test extends StepCommand {
 
     @Command(name = "push", description = "Pushes the test image to the registry.")
     int push() {
-        if (config().runtime().equals("local")) {
-            return noImagesLocally("push");
-        }
-        new Images(config()).push(Images.Kind.TEST);
-        return 0;
+        return ImageTransfer.push(config(), Images.Kind.TEST);
     }
 
     @Command(name = "pull", description = "Pulls the test image from the registry.")
     int pull() {
-        if (config().runtime().equals("local")) {
-            return noImagesLocally("pull");
-        }
-        new Images(config()).pull(Images.Kind.TEST);
-        return 0;
+        return ImageTransfer.pull(config(), Images.Kind.TEST);
     }
 
     @Command(name = "run", description = "Runs a test in num_test_containers clients (seq, rnd, bmk), aggregates (bma), or starts idle clients.")
@@ -90,12 +83,6 @@ public class test extends StepCommand {
     @Command(name = "stop", description = "Stops and removes the test clients.")
     int stop() {
         runtime().testStop();
-        return 0;
-    }
-
-    /** Images are for the docker and kubernetes runtimes; the local runtime has none to move. */
-    private int noImagesLocally(String what) {
-        Console.step("runtime=local uses no images, so there is nothing to %s; set runtime=docker or kubernetes for images.", what);
         return 0;
     }
 
