@@ -178,11 +178,6 @@ public final class Config {
         return file.getParent();
     }
 
-    /** The overrides given on the command line, to pass on to child commands. */
-    public Map<String, String> overrides() {
-        return Map.copyOf(overrides);
-    }
-
     private String raw(String key) {
         if (overrides.containsKey(key)) {
             return overrides.get(key);

@@ -516,8 +516,4 @@ public final class KubernetesRuntime implements Runtime {
         return chosen;
     }
 
-    /** The servers' manifests as the objects the tests compare. */
-    Map<String, List<HasMetadata>> serverObjects() {
-        return new LinkedHashMap<>(manifests.servers());
-    }
 }

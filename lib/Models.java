@@ -79,11 +79,6 @@ public final class Models {
             }
         }
 
-        /** A CPU spec with PyTorch's default threads, batch 1. */
-        public static Spec cpu(Path modelFile, Path tokenizer, int sequenceLength) {
-            return new Spec(modelFile, tokenizer, "cpu", sequenceLength, 1, 0, 0, null);
-        }
-
         public boolean neuron() {
             return processor.startsWith("inf");
         }

@@ -63,11 +63,6 @@ public final class Names {
         return config.get("registry") + config.get(nameKey) + config.get(tagKey);
     }
 
-    /** Image references without the registry, for images that stay on this machine. */
-    public String localImage(String nameKey, String tagKey) {
-        return config.get(nameKey) + config.get(tagKey);
-    }
-
     /** Folder where pack assembles what the model image holds (the local runtime serves from it). */
     public Path packDir() {
         String tag = config.get("model_image_tag").replaceFirst("^:", "");
@@ -95,11 +90,6 @@ public final class Names {
     /** Docker network that servers and test clients share, so clients reach servers by name. */
     public String network() {
         return config.get("app_name") + "-net";
-    }
-
-    /** Kubernetes DNS name of server i, as the original's test clients addressed it. */
-    public String serviceHost(int index) {
-        return server(index) + "." + config.get("namespace") + ".svc.cluster.local";
     }
 
     /** Labels put on every object the project creates. */

@@ -68,11 +68,6 @@ public abstract class StepCommand implements Callable<Integer> {
         return Runtimes.of(config());
     }
 
-    /** -D/--set values as given, for checks that need them before the file is read. */
-    protected Map<String, String> overrides() {
-        return overrides;
-    }
-
     protected Path configPath() {
         if (configFile != null) {
             return configFile;

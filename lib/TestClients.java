@@ -14,13 +14,11 @@ import java.util.Map;
  *       [--max-error-rate FRACTION]   (seq, rnd, bmk: exit 1 above it, or when none succeeded)
  *       [--results DIR]
  * </pre>
- * A finished bmk client prints one line starting with {@link #RESULT_PREFIX}, followed by JSON
+ * A finished bmk client prints one line starting with {@link BenchmarkResult#PREFIX}, followed by JSON
  * holding its counts, its latency histogram and its intervals, so bma can read results from any
  * runtime's logs. A client's exit code says whether its test passed (see bmk_max_error_rate).
  */
 public final class TestClients {
-    public static final String RESULT_PREFIX = BenchmarkResult.PREFIX;
-
     private TestClients() {
     }
 

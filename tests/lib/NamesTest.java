@@ -19,7 +19,6 @@ class NamesTest {
         assertEquals("test-tiny-bert-qa-1", n.testClient(1));
         assertEquals("tiny-bert-qa_bs2_seq384_pc4_inf1.pt", n.tracedModelFile());
         assertEquals("trace-tiny-bert-qa", n.traceDir().getFileName().toString());
-        assertEquals("tiny-bert-qa-inf1-2.mpi.svc.cluster.local", n.serviceHost(2));
     }
 
     @Test
