@@ -15,7 +15,7 @@ import java.util.function.Predicate;
  * also published on this machine at service_port+i (or the next free port). Every container and
  * the network carry the project's labels, so status and stop find exactly what deploy started.
  */
-public final class DockerRuntime implements Runtime {
+public final class DockerRuntime implements ServingRuntime {
     static final String SERVER = "server";
     static final String CLIENT = "test-client";
 

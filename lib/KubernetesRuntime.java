@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * that stop removes exactly what the project made. The kube context comes from kube_context and
  * the standard kubeconfig.
  */
-public final class KubernetesRuntime implements Runtime {
+public final class KubernetesRuntime implements ServingRuntime {
     static final String FIELD_MANAGER = "jdo-inference";
 
     private final Config config;

@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * runtime=local: servers and test clients are plain JVM processes on this machine, started from
  * the pack folder and the client jar, with their pid, port and log under .jdo/local/.
  */
-public final class LocalRuntime implements Runtime {
+public final class LocalRuntime implements ServingRuntime {
     private static final Duration CLIENT_GRACE = Duration.ofSeconds(5);
 
     private final Config config;

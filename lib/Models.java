@@ -151,7 +151,7 @@ public final class Models {
 
     /** Loads the model with one predictor per available processor. */
     public static QaModel load(Spec spec) {
-        return load(spec, Math.max(1, java.lang.Runtime.getRuntime().availableProcessors()));
+        return load(spec, Math.max(1, Runtime.getRuntime().availableProcessors()));
     }
 
     /**

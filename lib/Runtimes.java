@@ -5,7 +5,7 @@ public final class Runtimes {
     private Runtimes() {
     }
 
-    public static Runtime of(Config config) {
+    public static ServingRuntime of(Config config) {
         return switch (config.runtime()) {
             case "local" -> new LocalRuntime(config);
             case "kubernetes" -> new KubernetesRuntime(config);

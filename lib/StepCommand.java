@@ -64,7 +64,7 @@ public abstract class StepCommand implements Callable<Integer> {
         return new Names(config());
     }
 
-    protected Runtime runtime() {
+    protected ServingRuntime runtime() {
         return Runtimes.of(config());
     }
 

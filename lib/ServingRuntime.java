@@ -7,7 +7,7 @@ import java.util.Map;
  * call these; each implementation does the same job with its own means. Server and client
  * indexes are 0-based, like the original's `<app_name>-<i>`, and already checked by the caller.
  */
-public interface Runtime {
+public interface ServingRuntime {
     /** Starts num_servers servers and waits until they are ready; never starts duplicates. */
     void deployRun();
 
