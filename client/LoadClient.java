@@ -2,7 +2,7 @@
 //JAVA 21+
 //JAVAC_OPTIONS --release 21
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../lib/BenchmarkResult.java ../lib/CliError.java
+//SOURCES ../lib/BenchmarkResult.java
 package client;
 
 import java.io.IOException;

@@ -61,7 +61,12 @@ public final class BenchmarkReport {
                 missing.add(e.getKey());
                 continue;
             }
-            BenchmarkResult r = BenchmarkResult.parse(line);
+            BenchmarkResult r;
+            try {
+                r = BenchmarkResult.parse(line);
+            } catch (IllegalArgumentException damaged) {
+                throw CliError.failed(damaged.getMessage());
+            }
             results.add(r);
             merged.add(r.latencies());
             requests += r.requests();

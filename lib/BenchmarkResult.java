@@ -90,7 +90,7 @@ public record BenchmarkResult(String client, long pid, String mode, int threads,
         }
     }
 
-    /** Reads a `BMK-RESULT {json}` line; throws a one-line CliError when it is damaged. */
+    /** Reads a `BMK-RESULT {json}` line; IllegalArgumentException with one line when it is damaged. */
     public static BenchmarkResult parse(String line) {
         String json = line.substring(line.indexOf(PREFIX) + PREFIX.length());
         try {
@@ -98,7 +98,7 @@ public record BenchmarkResult(String client, long pid, String mode, int threads,
             r.latencies();
             return r;
         } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw CliError.failed("damaged benchmark result line: " + abbreviate(json));
+            throw new IllegalArgumentException("damaged benchmark result line: " + abbreviate(json));
         }
     }
 

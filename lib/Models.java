@@ -115,12 +115,12 @@ public final class Models {
     public static Map<String, Object> metadata(Path traceDir) {
         Path file = traceDir.resolve("metadata.json");
         if (!Files.isRegularFile(file)) {
-            throw CliError.badInput(traceDir + " has no metadata.json: it must be a folder written by ./trace.java");
+            throw new ModelException(traceDir + " has no metadata.json: it must be a folder written by ./trace.java");
         }
         try {
             return new com.fasterxml.jackson.databind.ObjectMapper().readValue(file.toFile(), Map.class);
         } catch (IOException e) {
-            throw CliError.badInput(file + " is not valid JSON: " + e.getMessage());
+            throw new ModelException(file + " is not valid JSON: " + e.getMessage(), e);
         }
     }
 

@@ -25,9 +25,9 @@ public final class TraceCheck {
     public static void run(Config config, Path traceDir) {
         String processor = config.processor();
         // one intra-op thread: with more, PyTorch's first forwards fight the JIT for the cores
-        Models.Spec spec = Models.specOf(traceDir, processor, 1, 1, config.get("neuron_library_path"));
         Console.step("Testing the traced model ...");
-        try (Models.QaModel model = Models.load(spec, 1)) {
+        try (Models.QaModel model = Models.load(Models.specOf(traceDir, processor, 1, 1, config.get("neuron_library_path")), 1)) {
+            Models.Spec spec = model.spec();
             String detected = detectedProcessor(ai.djl.engine.Engine.getEngine(Models.ENGINE).getGpuCount());
             if (!processor.startsWith("inf") && !detected.equals(processor)) {
                 Console.warn("detected device_type (%s) does not match the configured processor (%s)", detected, processor);

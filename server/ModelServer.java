@@ -14,7 +14,7 @@
 //DEPS ai.djl.huggingface:tokenizers:0.36.0
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
 //SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java
-//SOURCES ../lib/Models.java ../lib/LoadedModel.java ../lib/QaBatch.java ../lib/QaCodec.java ../lib/CliError.java
+//SOURCES ../lib/Models.java ../lib/LoadedModel.java ../lib/QaBatch.java ../lib/QaCodec.java
 package server;
 
 import io.javalin.Javalin;
@@ -30,7 +30,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import lib.CliError;
 import lib.LoadedModel;
 import lib.Models;
 import lib.QaCodec;
@@ -91,7 +90,7 @@ public final class ModelServer {
         try {
             settings = ServerSettings.fromEnv(System.getenv());
             metadata = Models.metadata(settings.modelDir());
-        } catch (ServerSettings.BadSetting | CliError e) {
+        } catch (ServerSettings.BadSetting | Models.ModelException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
             return;
