@@ -79,7 +79,7 @@ public final class BenchmarkReport {
 
     public static void print(Config config, Map<String, String> outputs) {
         Aggregate a = aggregate(outputs);
-        print(a, new Names(config).resultsDir(), settings(config, a), System.out);
+        print(a, new Names(config).resultsDir(), settings(config, a), Console.stdout());
     }
 
     /** The run's settings for the report: the configuration's, and what the clients say they ran. */

@@ -22,6 +22,17 @@ public final class Console {
     private Console() {
     }
 
+    /** One line as it is (a tool's own output, passed through). */
+    public static void line(String text) {
+        out.println(text);
+        out.flush();
+    }
+
+    /** The stream lines go to, for libraries that print to a PrintStream themselves (help, reports, a remote shell). */
+    public static PrintStream stdout() {
+        return out;
+    }
+
     /** What the command is doing now. */
     public static void step(String format, Object... args) {
         out.println(String.format(format, args));

@@ -210,8 +210,8 @@ public final class DockerRuntime implements ServingRuntime {
         Shell.Result r = shell.capture(argv);
         // docker sorts by creation time: print in name order, the header first
         List<String> lines = r.output().lines().toList();
-        System.out.println(lines.isEmpty() ? "" : lines.get(0));
-        lines.stream().skip(1).sorted().forEach(System.out::println);
+        Console.line(lines.isEmpty() ? "" : lines.get(0));
+        lines.stream().skip(1).sorted().forEach(Console::line);
         if (!r.ok()) {
             throw CliError.failed(cli + " ps failed");
         }

@@ -47,7 +47,7 @@ public abstract class StepCommand implements Callable<Integer> {
     /** The default action when no sub-command is given: help, unless a script says otherwise. */
     @Override
     public Integer call() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(Console.stdout());
         return 0;
     }
 

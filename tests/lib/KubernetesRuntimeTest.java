@@ -178,17 +178,39 @@ class KubernetesRuntimeTest {
 
         k.deployRun();
         assertEquals(2, client.apps().deployments().inNamespace("mpi").list().getItems().size(), "run twice: no duplicates");
-        k.deployStatus(null);
-        k.deployStatus(1);
+        String all = printed(() -> k.deployStatus(null));
+        String one = printed(() -> k.deployStatus(1));
+        assertEquals("""
+                No pods.
+                SERVICE             TYPE       CLUSTER-IP  PORT
+                tiny-bert-qa-cpu-0  ClusterIP  null        8080/TCP
+                tiny-bert-qa-cpu-1  ClusterIP  null        8080/TCP
+                """, all, "the mock runs no pods; the services are there");
+        assertTrue(one.contains("tiny-bert-qa-cpu-1  ClusterIP") && !one.contains("tiny-bert-qa-cpu-0"), one);
 
         client.apps().deployments().inNamespace("mpi").resource(new DeploymentBuilder().withNewMetadata().withName("foreign")
                 .withNamespace("mpi").endMetadata().build()).create();
-        k.deployStop();
+        String stopped = printed(k::deployStop);
+        assertEquals("Deleted the servers of tiny-bert-qa-cpu in namespace mpi.\n", stopped);
         assertEquals(List.of("foreign"), client.apps().deployments().inNamespace("mpi").list().getItems().stream()
                 .map(d -> d.getMetadata().getName()).toList(), "stop deletes exactly what the project made");
         assertEquals(0, client.services().inNamespace("mpi").list().getItems().size());
         assertNotNull(client.apps().deployments().inNamespace("default").withName("not-ours").get());
-        k.deployStop();
+        String again = printed(k::deployStop);
+        assertEquals("No servers of tiny-bert-qa-cpu in namespace mpi; nothing to stop.\n", again);
+    }
+
+    /** What a runtime call prints through Console (stdout and stderr together). */
+    static String printed(Runnable call) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream capture = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        Console.redirect(capture, capture);
+        try {
+            call.run();
+        } finally {
+            Console.redirect(System.out, System.err);
+        }
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test
@@ -205,8 +227,10 @@ class KubernetesRuntimeTest {
                 .getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().get(0));
         k.testRun(null);
         assertEquals(3, client.apps().deployments().inNamespace("load").list().getItems().size(), "idle clients are deployments");
-        k.testStatus(null);
-        k.testStop();
+        String clients = printed(() -> k.testStatus(null));
+        String removed = printed(k::testStop);
+        assertEquals("No test jobs in namespace load.\nNo pods.\n", clients, "idle clients are deployments; the mock runs no pods");
+        assertEquals("Deleted the test clients.\n", removed);
         assertEquals(0, client.batch().v1().jobs().inNamespace("load").list().getItems().size());
         assertEquals(0, client.apps().deployments().inNamespace("load").list().getItems().size());
         assertTrue(Files.isRegularFile(dir.resolve("app-test-tiny-bert-qa-c7g.4xlarge/test-tiny-bert-qa-2.yaml")));
