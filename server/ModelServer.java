@@ -13,7 +13,7 @@
 //DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
 //DEPS ai.djl.huggingface:tokenizers:0.36.0
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
-//SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java
+//SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java Errors.java DjlLoader.java
 //SOURCES ../lib/Models.java ../lib/LoadedModel.java ../lib/QaBatch.java ../lib/QaCodec.java
 package server;
 
@@ -21,18 +21,13 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import lib.LoadedModel;
 import lib.Models;
-import lib.QaCodec;
 
 /**
  * The model server: NUM_MODELS copies of the traced model in one JVM, served over HTTP with the
@@ -57,8 +52,7 @@ public final class ModelServer {
 
     enum State { LOADING, READY, DRAINING, STOPPING, FAILED }
 
-    private static final java.util.Set<String> KNOWN_METHODS = java.util.Set.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD",
-            "OPTIONS", "TRACE", "CONNECT");
+
 
     private final ServerSettings settings;
     private final Loader loader;
@@ -111,47 +105,9 @@ public final class ModelServer {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /**
-     * Loads the trace folder's model with DJL. Copies share one loaded model, except on inf1/inf2,
-     * where each copy is compiled for and loaded onto a NeuronCore of its own.
-     */
+    /** The DJL model of the trace folder (see {@link DjlLoader}). */
     static Loader loader(ServerSettings settings, Map<String, Object> metadata) {
-        Models.Spec spec = Models.specOf(settings.modelDir(), settings.processor(), settings.intraOpThreads(cores()), 1,
-                settings.neuronLibraryPath());
-        // a trace that says its model takes only its traced length keeps it
-        int bucket = Boolean.FALSE.equals(metadata.get("dynamic_length")) ? 0 : settings.sequenceBucket();
-        int warmBatch = settings.batching().maxBatchSize();
-        return new Loader() {
-            @Override
-            public ServedModel load(int copy) {
-                ServedModel model = ServedModel.of(LoadedModel.load(spec, bucket));
-                warmUp(model, warmBatch);
-                return model;
-            }
-
-            @Override
-            public boolean sharedWeights() {
-                return !spec.neuron();
-            }
-        };
-    }
-
-    /**
-     * Runs the sample pair a few times alone and once as a full batch, so the first requests do not
-     * pay for PyTorch's profiling executor (it profiles, then optimizes, per shape).
-     */
-    static void warmUp(ServedModel model, int batch) {
-        try (ServedModel.Runner runner = model.newRunner()) {
-            QaCodec.Encoded pair = model.encode(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT);
-            for (int i = 0; i < 3; i++) {
-                runner.answer(List.of(pair), true);
-            }
-            int rows = Math.min(batch, model.maxBatchRows());
-            if (rows > 1) {
-                runner.answer(Collections.nCopies(rows, pair), true);
-                runner.answer(Collections.nCopies(rows, pair), true);
-            }
-        }
+        return DjlLoader.of(settings, metadata);
     }
 
     /** Starts HTTP and the workers at once, then loads the model copies in the background. */
@@ -195,11 +151,12 @@ public final class ModelServer {
             }
             config.routes.error(404, ctx -> {
                 if (!String.valueOf(ctx.res().getContentType()).startsWith("application/json")) {
-                    notFound(ctx);
+                    Errors.notFound(ctx);
                 }
             });
-            config.routes.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> error(ctx, e));
-            config.routes.exception(Exception.class, (e, ctx) -> error(ctx, e));
+            Errors errors = new Errors(metrics, settings.batching().requestTimeoutMs());
+            config.routes.exception(io.javalin.http.HttpResponseException.class, errors::answer);
+            config.routes.exception(Exception.class, errors::answer);
         }).start();
         log("level=info event=listening address=%s port=%d probe_port=%d models=%d processor=%s workers=%d max_batch_size=%d "
                 + "max_batch_delay_ms=%d max_queue=%d", settings.bindAddress(), port(), probePort(), settings.numModels(), processor(),
@@ -231,50 +188,12 @@ public final class ModelServer {
         return probes == null ? -1 : probes.getLocalPort();
     }
 
-    /** Every failure of a request as JSON: its status, a one-line detail, Retry-After where retrying helps. */
-    private void error(Context ctx, Throwable e) {
-        Throwable t = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (t instanceof io.javalin.http.HttpResponseException he && he.getStatus() == 404) {
-            notFound(ctx);
-        } else if (t instanceof io.javalin.http.HttpResponseException he) {
-            // what Javalin itself refuses: 413 for a body over MAX_REQUEST_BYTES, 405, ...
-            Handlers.json(ctx, he.getStatus(), Map.of("detail", he.getMessage()));
-        } else if (t instanceof ServerError se) {
-            if (se.retryAfterSeconds > 0) {
-                ctx.header("Retry-After", Integer.toString(se.retryAfterSeconds));
-            }
-            Handlers.json(ctx, se.status, Map.of("detail", se.getMessage()));
-        } else if (t instanceof TimeoutException) {
-            metrics.refused.labelValues(label(ctx), "timeout").inc();
-            Handlers.json(ctx, 504, Map.of("detail", "no answer within request_timeout_ms="
-                    + settings.batching().requestTimeoutMs() + "; the request was not computed if it was still queued"));
-        } else {
-            log("level=error event=unhandled path=%s error=%s", ctx.path(), t.toString());
-            Handlers.json(ctx, 500, Map.of("detail", "internal error: " + t.getClass().getSimpleName()));
-        }
-    }
-
-    /** No route: 501 for a method HTTP does not have, else 404. */
-    private static void notFound(Context ctx) {
-        String method = ctx.req().getMethod();
-        if (!KNOWN_METHODS.contains(method)) {
-            Handlers.json(ctx, 501, Map.of("detail", "method " + method + " is not supported"));
-        } else {
-            Handlers.json(ctx, 404, Map.of("detail", "not found: " + ctx.path()));
-        }
-    }
-
-    private static String label(Context ctx) {
-        Object model = ctx.attribute(Handlers.MODEL_ATTRIBUTE);
-        return model == null ? "unknown" : model.toString();
-    }
-
     /** Metrics and the request log line of every prediction, once its answer is written. */
     private void logRequest(Context ctx, Float ms) {
         if (!ctx.path().startsWith("/predictions/")) {
             return;
         }
-        String label = label(ctx);
+        String label = Errors.label(ctx);
         int status = ctx.statusCode();
         String code = Integer.toString(status);
         metrics.requests.labelValues(label, code).inc();
