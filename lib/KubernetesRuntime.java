@@ -1,16 +1,11 @@
 package lib;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.ExecWatch;
 import io.fabric8.kubernetes.client.dsl.LogWatch;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,12 +27,11 @@ public final class KubernetesRuntime implements ServingRuntime {
     private final Config config;
     private final Manifests manifests;
     private final Names names;
-    private final Supplier<KubernetesClient> clients;
+    private final KubeApi api;
     private final boolean waitForRollout;
-    private KubernetesClient client;
 
     public KubernetesRuntime(Config config) {
-        this(config, () -> connect(config), true);
+        this(config, () -> KubeApi.connect(config), true);
     }
 
     /** With a given client (the tests' mock API server), and optionally without waiting (rollout, test Jobs). */
@@ -45,104 +39,24 @@ public final class KubernetesRuntime implements ServingRuntime {
         this.config = config;
         this.manifests = new Manifests(config);
         this.names = new Names(config);
-        this.clients = clients;
+        this.api = new KubeApi(config, clients);
         this.waitForRollout = waitForRollout;
     }
 
-    static KubernetesClient connect(Config config) {
-        String context = config.get("kube_context");
-        String kubeconfig = System.getenv("KUBECONFIG");
-        boolean hasFile = kubeconfig != null && !kubeconfig.isBlank()
-                || java.nio.file.Files.isRegularFile(Path.of(System.getProperty("user.home"), ".kube", "config"));
-        if (!hasFile && System.getenv("KUBERNETES_SERVICE_HOST") == null) {
-            throw CliError.failed("no kubeconfig found (KUBECONFIG or ~/.kube/config) and not running in a cluster:"
-                    + " for EKS run aws eks update-kubeconfig --name <cluster> --region " + config.get("region"));
-        }
-        io.fabric8.kubernetes.client.Config kube = io.fabric8.kubernetes.client.Config.autoConfigure(context.isEmpty() ? null : context);
-        // fail within seconds when the API is unreachable, instead of retrying for minutes
-        kube.setRequestRetryBackoffLimit(2);
-        kube.setConnectionTimeout(5_000);
-        return new KubernetesClientBuilder().withConfig(kube).build();
-    }
-
     private KubernetesClient client() {
-        if (client == null) {
-            client = clients.get();
-        }
-        return client;
+        return api.client();
     }
 
-    private String contextName() {
-        String context = config.get("kube_context");
-        return context.isEmpty() ? "the current kube context" : "kube context " + context;
-    }
-
-    /** Runs a call against the API; unreachable clusters and refusals become one line. */
     private <T> T api(String what, Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (KubernetesClientException e) {
-            if (e.getCode() == 403) {
-                throw CliError.failed(what + ": forbidden by the cluster (" + contextName() + "): " + firstLine(e.getMessage()));
-            }
-            if (e.getCode() <= 0 || ioCause(e)) {
-                throw CliError.failed("cannot reach the Kubernetes API of " + contextName() + " (" + what + "): "
-                        + firstLine(rootMessage(e)) + "; check your kubeconfig");
-            }
-            throw CliError.failed(what + " failed: " + firstLine(e.getMessage()));
-        }
-    }
-
-    /** The API could not be reached at all (refused, unknown host, TLS, timeout). */
-    private static boolean ioCause(Throwable e) {
-        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-            if (t instanceof java.io.IOException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
-    }
-
-    private static String firstLine(String s) {
-        return s == null ? "" : s.lines().findFirst().orElse("");
+        return api.call(what, call);
     }
 
     private void ensureNamespace(String namespace) {
-        api("checking namespace " + namespace, () -> {
-            if (client().namespaces().withName(namespace).get() == null) {
-                Console.info("creating namespace %s", namespace);
-                client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(namespace)
-                        .withLabels(Map.of(Names.MANAGED_BY_LABEL, Names.MANAGED_BY)).endMetadata().build()).create();
-            }
-            return null;
-        });
+        api.ensureNamespace(namespace);
     }
 
-    /**
-     * Server-side apply, as `kubectl apply --server-side` does; an API server that does not speak it
-     * (the fabric8 mock of the tests) gets create-or-update instead.
-     */
     private void apply(HasMetadata object) {
-        api("applying " + object.getKind() + " " + object.getMetadata().getName(), () -> {
-            try {
-                client().resource(object).patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-                        .withFieldManager(FIELD_MANAGER).withForce(true).build());
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 404 && e.getCode() != 415 && e.getCode() != 422 && e.getCode() != 400) {
-                    throw e;
-                }
-                client().resource(object).createOr(existing -> existing.update());
-            }
-            return null;
-        });
+        api.apply(object);
     }
 
     // ---------------------------------------------------------------- deploy
@@ -156,7 +70,7 @@ public final class KubernetesRuntime implements ServingRuntime {
     public void deployRun() {
         String namespace = manifests.namespace();
         List<Path> files = writeServerManifests();
-        Console.step("Deploying %d server%s to namespace %s (%s) ...", files.size(), files.size() == 1 ? "" : "s", namespace, contextName());
+        Console.step("Deploying %d server%s to namespace %s (%s) ...", files.size(), files.size() == 1 ? "" : "s", namespace, api.contextName());
         files.forEach(f -> Console.info("manifest %s", f));
         ensureNamespace(namespace);
         for (List<HasMetadata> objects : manifests.servers().values()) {
@@ -392,7 +306,7 @@ public final class KubernetesRuntime implements ServingRuntime {
             Map<String, Boolean> ended = new TreeMap<>();
             for (var job : api("listing jobs in " + ns, () -> client().batch().v1().jobs().inNamespace(ns)
                     .withLabels(manifests.selector(Manifests.TEST_CLIENT)).list().getItems())) {
-                Boolean ok = jobOutcome(job);
+                Boolean ok = TestJobs.outcome(job);
                 if (ok != null) {
                     ended.put(job.getMetadata().getName(), ok);
                 }
@@ -415,20 +329,6 @@ public final class KubernetesRuntime implements ServingRuntime {
             }
             sleep(2000);
         }
-    }
-
-    /** A test Job's end: true when it completed, false when it failed, null while it runs. */
-    static Boolean jobOutcome(io.fabric8.kubernetes.api.model.batch.v1.Job job) {
-        var status = job.getStatus();
-        if (status == null) {
-            return null;
-        }
-        for (var c : status.getConditions() == null ? List.<io.fabric8.kubernetes.api.model.batch.v1.JobCondition>of() : status.getConditions()) {
-            if ("True".equals(c.getStatus()) && ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))) {
-                return "Complete".equals(c.getType());
-            }
-        }
-        return status.getSucceeded() != null && status.getSucceeded() > 0 ? Boolean.TRUE : null;
     }
 
     private int removeTestClients(String ns) {
@@ -492,28 +392,8 @@ public final class KubernetesRuntime implements ServingRuntime {
     public Map<String, String> finishedTestOutputs() {
         String ns = manifests.testNamespace();
         Map<String, String> outputs = new TreeMap<>();
-        finishedClientPods(pods(ns, manifests.selector(Manifests.TEST_CLIENT))).forEach((client, pod) -> outputs.put(client,
+        TestJobs.finishedPods(pods(ns, manifests.selector(Manifests.TEST_CLIENT))).forEach((client, pod) -> outputs.put(client,
                 api("reading logs of " + pod, () -> client().pods().inNamespace(ns).withName(pod).getLog())));
         return outputs;
     }
-
-    /**
-     * Per finished client, the pod whose log bma reads. A Job retries (backoffLimit), so a client may
-     * have several pods: a succeeded one speaks for it, a failed one only when none succeeded.
-     */
-    static Map<String, String> finishedClientPods(List<Pod> pods) {
-        Map<String, String> chosen = new TreeMap<>();
-        Map<String, Boolean> succeeded = new java.util.HashMap<>();
-        for (Pod p : pods) {
-            String phase = p.getStatus() == null ? "" : p.getStatus().getPhase();
-            String client = p.getMetadata().getLabels().getOrDefault(Manifests.APP, p.getMetadata().getName());
-            boolean ok = "Succeeded".equals(phase);
-            if ((ok || "Failed".equals(phase)) && !succeeded.getOrDefault(client, false)) {
-                chosen.put(client, p.getMetadata().getName());
-                succeeded.put(client, ok);
-            }
-        }
-        return chosen;
-    }
-
 }

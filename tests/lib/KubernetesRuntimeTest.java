@@ -129,9 +129,9 @@ class KubernetesRuntimeTest {
     @Test
     void aJobsOutcomeIsReadFromItsConditions() {
         Job job = (Job) new Manifests(config(Map.of())).testClient(0, "bmk");
-        assertEquals(null, KubernetesRuntime.jobOutcome(job), "no status yet: running");
-        assertEquals(Boolean.TRUE, KubernetesRuntime.jobOutcome(finished(job, "Complete")));
-        assertEquals(Boolean.FALSE, KubernetesRuntime.jobOutcome(finished(job, "Failed")));
+        assertEquals(null, TestJobs.outcome(job), "no status yet: running");
+        assertEquals(Boolean.TRUE, TestJobs.outcome(finished(job, "Complete")));
+        assertEquals(Boolean.FALSE, TestJobs.outcome(finished(job, "Failed")));
     }
 
     @Test
@@ -252,7 +252,7 @@ class KubernetesRuntimeTest {
 
     @Test
     void aRetriedJobIsReadFromItsSucceededPod() {
-        Map<String, String> chosen = KubernetesRuntime.finishedClientPods(List.of(
+        Map<String, String> chosen = TestJobs.finishedPods(List.of(
                 clientPod("c0-a", "c0", "Succeeded"), clientPod("c0-b", "c0", "Failed"),
                 clientPod("c1-a", "c1", "Failed"), clientPod("c1-b", "c1", "Succeeded"),
                 clientPod("c2-a", "c2", "Failed"), clientPod("c3-a", "c3", "Running")));
