@@ -96,7 +96,9 @@ class DockerCycleTest {
             assertTrue(DockerEngine.docker("image", "inspect", image).ok(), image);
         }
         DockerEngine.Out user = DockerEngine.docker("image", "inspect", "--format", "{{.Config.User}} {{.Config.ExposedPorts}} {{json .Config.Healthcheck}}", IMAGES.get(1));
-        assertTrue(user.output().startsWith("1000 map[8080/tcp:{}]") && user.output().contains("/health/ready"), user.output());
+        assertTrue(user.output().startsWith("1000 map[8080/tcp:{} 8081/tcp:{}]") && user.output().contains("127.0.0.1/8081")
+                && user.output().contains("/health/ready"), "non-root, the API and probe ports, a health check on the probe port: "
+                + user.output());
     }
 
     @Test
