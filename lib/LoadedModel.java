@@ -33,6 +33,8 @@ public final class LoadedModel implements AutoCloseable {
     private final ZooModel<QaBatch, QaBatch.Logits> model;
     private final QaCodec codec;
     private int bucket;
+    /** Only the traced shape: rows padded to the sequence length and exactly the traced batch size per forward. */
+    private boolean tracedShapeOnly;
     private String shapeNote = "";
 
     private LoadedModel(Models.Spec spec, Path file, ZooModel<QaBatch, QaBatch.Logits> model, QaCodec codec) {
@@ -47,6 +49,11 @@ public final class LoadedModel implements AutoCloseable {
      * when the model accepts any length; 0 keeps the traced sequence length.
      */
     public static LoadedModel load(Models.Spec spec, int bucket) {
+        return load(spec, bucket, false);
+    }
+
+    /** As {@link #load(Models.Spec, int)}; tracedShapeOnly when the trace says its model takes no other shape. */
+    public static LoadedModel load(Models.Spec spec, int bucket, boolean tracedShapeOnly) {
         if (bucket < 0) {
             throw new IllegalArgumentException("bucket must be 0 or more, not " + bucket);
         }
@@ -82,7 +89,7 @@ public final class LoadedModel implements AutoCloseable {
                     .build();
             model = criteria.loadModel();
             LoadedModel loaded = new LoadedModel(spec, file, model, codec);
-            loaded.chooseShapes(bucket);
+            loaded.chooseShapes(bucket, tracedShapeOnly);
             return loaded;
         } catch (Models.ModelException e) {
             closeQuietly(model, codec);
@@ -102,14 +109,15 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /** Variable widths only where the model gives the same logits at its own length as at the traced one. */
-    private void chooseShapes(int wanted) {
+    private void chooseShapes(int wanted, boolean tracedOnly) {
         bucket = 0;
-        if (wanted == 0) {
-            shapeNote = "fixed length " + spec.sequenceLength() + " (sequence_bucket=0)";
+        tracedShapeOnly = true;
+        if (spec.neuron()) {
+            shapeNote = traced() + " (Neuron models have the traced shape)";
             return;
         }
-        if (spec.neuron()) {
-            shapeNote = "fixed length " + spec.sequenceLength() + " (Neuron models have the traced shape)";
+        if (tracedOnly) {
+            shapeNote = traced() + " (metadata.json: dynamic_length false)";
             return;
         }
         QaCodec.Encoded pair = codec.encodeTokens(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT);
@@ -118,14 +126,20 @@ public final class LoadedModel implements AutoCloseable {
             QaBatch.Logits full = p.predict(QaBatch.of(List.of(pair), spec.batchSize(), spec.sequenceLength()));
             QaBatch.Logits own = p.predict(QaBatch.of(List.of(pair, pair), 1, n));
             if (close(full.start()[0], own.start()[1], n) && close(full.end()[0], own.end()[1], n)) {
+                tracedShapeOnly = false;
                 bucket = wanted;
-                shapeNote = "batches padded to their longest row, in steps of " + wanted + " tokens";
+                shapeNote = wanted == 0 ? "rows padded to the sequence length " + spec.sequenceLength() + " (sequence_bucket=0)"
+                        : "batches padded to their longest row, in steps of " + wanted + " tokens";
             } else {
-                shapeNote = "fixed length " + spec.sequenceLength() + " (the model's logits change with the padded length)";
+                shapeNote = traced() + " (the model's logits change with the padded length)";
             }
         } catch (TranslateException | RuntimeException e) {
-            shapeNote = "fixed length " + spec.sequenceLength() + " (the model refused another shape: " + Models.rootMessage(e) + ")";
+            shapeNote = traced() + " (the model refused another shape: " + Models.rootMessage(e) + ")";
         }
+    }
+
+    private String traced() {
+        return "the traced shape only: " + spec.batchSize() + " x " + spec.sequenceLength();
     }
 
     private static boolean close(float[] a, float[] b, int n) {
@@ -155,9 +169,9 @@ public final class LoadedModel implements AutoCloseable {
         return bucket > 0;
     }
 
-    /** The most pairs one forward may take: the traced batch size for a fixed-shape Neuron model. */
+    /** The most pairs one forward may take: the traced batch size for a model that takes only its traced shape. */
     public int maxRows() {
-        return spec.neuron() ? spec.batchSize() : Integer.MAX_VALUE;
+        return tracedShapeOnly ? spec.batchSize() : Integer.MAX_VALUE;
     }
 
     /** Tokens per row of a batch of these pairs. */
@@ -183,7 +197,8 @@ public final class LoadedModel implements AutoCloseable {
      */
     public List<Models.Answer> answer(Predictor<QaBatch, QaBatch.Logits> predictor, List<QaCodec.Encoded> pairs,
                                       boolean postprocess) {
-        int minRows = bucket == 0 ? spec.batchSize() : 1;
+        // at the traced length the original fed its traced batch size, repeating the pair
+        int minRows = tracedShapeOnly || bucket == 0 ? spec.batchSize() : 1;
         QaBatch batch = QaBatch.of(pairs, minRows, width(pairs));
         QaBatch.Logits logits;
         long begin = System.nanoTime();

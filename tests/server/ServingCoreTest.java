@@ -166,6 +166,19 @@ class ServingCoreTest {
     }
 
     @Test
+    void aModelThatTakesOnlyItsTracedShapeGetsExactlyThat() throws Exception {
+        Models.Spec spec = Models.specOf(modelDir, "cpu", 1, 1, "");
+        try (LoadedModel model = LoadedModel.load(spec, 16, true); var predictor = model.newPredictor()) {
+            assertFalse(model.variableLength());
+            assertEquals(spec.batchSize(), model.maxRows(), "one traced batch per forward");
+            assertTrue(model.shapeNote().contains("dynamic_length false"), model.shapeNote());
+            QaCodec.Encoded pair = model.codec().encodeTokens(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT);
+            assertEquals(spec.sequenceLength(), model.width(List.of(pair)));
+            assertEquals("i think i can", model.answer(predictor, List.of(pair), true).get(0).text());
+        }
+    }
+
+    @Test
     void aFullQueueIsRefusedAtOnceWith503JsonAndRetryAfter() throws Exception {
         GatedModel model = new GatedModel(0);
         ModelServer s = start(model, 1, Map.of("MAX_QUEUE", "2", "MAX_BATCH_SIZE", "1"));
