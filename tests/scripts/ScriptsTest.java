@@ -75,7 +75,7 @@ class ScriptsTest {
         assertEquals(0, validate.exitCode(), validate::toString);
 
         Run get = Scripts.run(project, "config.java", "get", "app_dir", "-Dprocessor=gpu");
-        assertEquals("app-tiny-bert-qa-gpu-c7g.4xlarge", get.stdout().strip(), get::toString);
+        assertEquals("app-tiny-bert-qa-gpu-g4dn.xlarge", get.stdout().strip(), get::toString);
     }
 
     @Test
