@@ -62,7 +62,7 @@ public class deploy extends StepCommand {
     @Command(name = "manifests", description = "kubernetes: writes the server manifests into app_dir without applying them.")
     int manifests() {
         Console.step("Writing the server manifests (a dry run: nothing is applied) ...");
-        for (Path file : new KubernetesRuntime(config()).writeServerManifests()) {
+        for (Path file : new KubernetesRuntime(dryRunConfig()).writeServerManifests()) {
             Console.info("%s", file);
         }
         return 0;
