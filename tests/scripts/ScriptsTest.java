@@ -76,6 +76,11 @@ class ScriptsTest {
 
         Run get = Scripts.run(project, "config.java", "get", "app_dir", "-Dprocessor=gpu");
         assertEquals("app-tiny-bert-qa-gpu-g4dn.xlarge", get.stdout().strip(), get::toString);
+
+        Run mismatch = Scripts.run(project, "config.java", "validate", "-Dprocessor=gpu", "-Dinstance_type=c7g.4xlarge");
+        assertEquals(0, mismatch.exitCode(), "a warning, not an error: " + mismatch);
+        assertTrue(mismatch.stderr().contains("[WARN] instance_type=c7g.4xlarge has no NVIDIA GPU and is arm64: processor=gpu"), mismatch::toString);
+        assertTrue(validate.stderr().lines().noneMatch(l -> l.startsWith("[WARN]")), "the shipped defaults fit: " + validate);
     }
 
     @Test
