@@ -72,7 +72,7 @@ public final class Pack {
                 }
                 // a native jar keeps its libraries in pytorch/<flavor>/<classifier>/
                 if (declared.isPresent()) {
-                    deleteTree(jar.getPath(TorchNative.libraryFolder(declared.get())));
+                    delete(jar.getPath(TorchNative.libraryFolder(declared.get())));
                 }
                 Files.delete(properties);
             }
@@ -97,16 +97,6 @@ public final class Pack {
                             }
                         }
                     }
-                }
-            }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
                 }
             }
         }
