@@ -9,6 +9,7 @@ import lib.Cli;
 import lib.CliError;
 import lib.Config;
 import lib.Console;
+import lib.ProcessorDefaults;
 import lib.Shell;
 import lib.StepCommand;
 import picocli.CommandLine.Command;
@@ -53,6 +54,7 @@ public class config extends StepCommand {
     @Command(name = "validate", description = "Checks every key and value; exit code 2 names the first problem.")
     int validate() {
         Config c = config();
+        ProcessorDefaults.instanceTypeProblem(c.get("instance_type"), c.processor()).ifPresent(w -> Console.warn("%s", w));
         Console.step("%s is valid (%d keys, processor=%s, runtime=%s)", c.file(), c.entries().size(), c.processor(), c.runtime());
         return 0;
     }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import lib.Cli;
 import lib.Console;
 import lib.KubernetesRuntime;
+import lib.ProcessorDefaults;
 import lib.CliError;
 import lib.Runtimes;
 import lib.StepCommand;
@@ -27,6 +28,9 @@ public class deploy extends StepCommand {
 
     @Command(name = "run", description = "Starts num_servers servers and waits until they are ready.")
     int run() {
+        if (config().runtime().equals("kubernetes")) {
+            warnAboutInstanceType();
+        }
         runtime().deployRun();
         return 0;
     }
@@ -62,7 +66,8 @@ public class deploy extends StepCommand {
     @Command(name = "manifests", description = "kubernetes: writes the server manifests into app_dir without applying them.")
     int manifests() {
         Console.step("Writing the server manifests (a dry run: nothing is applied) ...");
-        for (Path file : new KubernetesRuntime(config()).writeServerManifests()) {
+        warnAboutInstanceType();
+        for (Path file : new KubernetesRuntime(dryRunConfig()).writeServerManifests()) {
             Console.info("%s", file);
         }
         return 0;
@@ -75,6 +80,11 @@ public class deploy extends StepCommand {
         }
         new KubernetesRuntime(config()).prepull(action);
         return 0;
+    }
+
+    /** Pods pinned to a node type that cannot serve the processor stay Pending: say so first. */
+    private void warnAboutInstanceType() {
+        ProcessorDefaults.instanceTypeProblem(config().get("instance_type"), config().processor()).ifPresent(w -> Console.warn("%s", w));
     }
 
     public static void main(String... args) {

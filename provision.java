@@ -36,7 +36,7 @@ public class provision extends StepCommand {
             throw CliError.badInput("unknown runtime '" + target + "': use one of " + String.join(", ", ConfigKeys.RUNTIMES));
         }
         if (dryRun) {
-            printDryRun(config, target);
+            printDryRun(dryRunConfig(), target);
             return 0;
         }
         if (!target.equals("kubernetes")) {

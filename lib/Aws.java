@@ -59,6 +59,23 @@ public final class Aws {
         }
     }
 
+    /** What an account that AWS could not tell shows as in a dry run's output. */
+    public static final String ACCOUNT_PLACEHOLDER = "<account>";
+
+    /**
+     * For dry runs (manifests, provision --dry-run): the caller's account when AWS tells it,
+     * otherwise a visible placeholder and one warning line, so a review needs no credentials.
+     */
+    public static String accountIdOrPlaceholder(Config config) {
+        try {
+            return accountId(config);
+        } catch (CliError e) {
+            String why = e.getMessage().lines().findFirst().orElse("no answer");
+            Console.warn("account unknown (%s): ${account} is shown as %s", why, ACCOUNT_PLACEHOLDER);
+            return ACCOUNT_PLACEHOLDER;
+        }
+    }
+
     /** An ECR authorization token for the configured region, decoded. */
     public static Login ecrLogin(Config config) {
         try (EcrClient ecr = client(EcrClient.builder(), config)) {

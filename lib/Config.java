@@ -214,6 +214,9 @@ public final class Config {
         }
         visiting.push(key);
         String value = raw(key);
+        if (value.isEmpty() && ProcessorDefaults.follows(key)) {
+            value = ProcessorDefaults.of(key, resolve("processor", visiting, derive)).orElse(value);
+        }
         if (value.isEmpty() && isDerivable(key)) {
             if (!derive) {
                 throw new NeedsDerivation();
@@ -264,7 +267,8 @@ public final class Config {
         for (String key : ConfigKeys.all().keySet()) {
             try {
                 String value = resolve(key, new ArrayDeque<>(), false);
-                entries.add(new Entry(key, value, origin(key), ""));
+                boolean follows = ProcessorDefaults.follows(key) && raw(key).isEmpty();
+                entries.add(new Entry(key, value, origin(key), follows ? "follows processor" : ""));
             } catch (NeedsDerivation e) {
                 boolean self = raw(key).isEmpty();
                 entries.add(new Entry(key, raw(key), self ? Origin.DERIVED : origin(key),

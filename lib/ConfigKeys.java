@@ -76,7 +76,7 @@ public final class ConfigKeys {
         add(count("drain_delay", "5", "seconds a server keeps serving after SIGTERM with readiness off"));
         add(integer("deploy_timeout", "300", "seconds to wait for servers to become ready"));
 
-        add(text("instance_type", "c7g.4xlarge", "Kubernetes node type of the servers"));
+        add(optionalText("instance_type", "", "Kubernetes node type of the servers; empty = the processor's (see ProcessorDefaults)"));
         add(text("namespace", "mpi", "Kubernetes namespace of the servers"));
         add(text("app_name", "${huggingface_model_name}-${processor}", "server name prefix"));
         add(text("app_dir", "app-${app_name}-${instance_type}", "folder of the generated server manifests"));

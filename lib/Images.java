@@ -18,7 +18,7 @@ public final class Images {
     /** Environment every image command runs with. */
     public static final Map<String, String> ENV = Map.of("DOCKER_BUILDKIT", "0");
     /** Build arguments taken from the environment when set (Neuron repositories, CUDA image, tracer). */
-    static final List<String> PASSED_BUILD_ARGS = List.of("CUDA_FROM", "OS_FROM", "WITH_TRACER",
+    static final List<String> PASSED_BUILD_ARGS = List.of("CUDA_FROM", "OS_FROM", "WITH_TRACER", "TORCH_INDEX",
             "NEURON_APT_REPO", "NEURON_APT_KEY", "NEURON_PIP_INDEX");
 
     public enum Kind {
@@ -87,8 +87,10 @@ public final class Images {
         Path files = Artifacts.sourceRoot().resolve("Containerfiles");
         String processor = config.processor();
         List<String> argv = new ArrayList<>(List.of(cli, "build"));
-        if (processor.equals("graviton")) {
-            argv.addAll(List.of("--platform", "linux/arm64"));
+        String platform = TorchNative.of(processor).platform();
+        if (!platform.equals("linux/amd64")) {
+            // images for another architecture (graviton: arm64) are built as such, run through binfmt on x86
+            argv.addAll(List.of("--platform", platform));
         }
         switch (kind) {
             case BASE -> {

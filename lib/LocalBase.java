@@ -13,6 +13,8 @@ import java.nio.file.Path;
  * build with runtime=local: what a base image holds, prepared on this machine instead. The
  * server and client jars are exported (resolving every dependency, the engine's native library
  * included) and the native library is unpacked once, so servers start without resolving anything.
+ * Both CPU architectures' native libraries are declared (x86_64 here, aarch64 in TorchNative), and
+ * DJL picks this machine's, so graviton works locally on an arm64 machine.
  */
 public final class LocalBase {
     private LocalBase() {

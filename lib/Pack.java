@@ -1,10 +1,15 @@
 package lib;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -34,6 +39,7 @@ public final class Pack {
             delete(tmp);
             Files.createDirectories(tmp.resolve(MODEL_DIR));
             Files.copy(jar, tmp.resolve(SERVER_JAR));
+            withNativeOf(TorchNative.of(config.processor()), tmp.resolve(SERVER_JAR));
             try (Stream<Path> files = Files.list(traced)) {
                 for (Path f : files.filter(Files::isRegularFile).toList()) {
                     Files.copy(f, tmp.resolve(MODEL_DIR).resolve(f.getFileName()));
@@ -46,6 +52,54 @@ public final class Pack {
             throw CliError.failed("cannot assemble " + dir + ": " + e.getMessage());
         }
         return dir;
+    }
+
+    /**
+     * Gives a server jar the PyTorch native library of the processor's architecture: the one it
+     * was exported with (this machine's) is replaced by the processor's pytorch-native-cpu, or
+     * removed for gpu, whose base image holds the CUDA libtorch. A jar that already matches is kept.
+     */
+    static void withNativeOf(TorchNative target, Path serverJar) throws IOException {
+        try (FileSystem jar = FileSystems.newFileSystem(serverJar)) {
+            Path properties = jar.getPath(TorchNative.PROPERTIES);
+            if (Files.isRegularFile(properties)) {
+                Optional<String[]> declared;
+                try (InputStream in = Files.newInputStream(properties)) {
+                    declared = TorchNative.declared(in);
+                }
+                if (declared.isPresent() && target.matches(declared.get())) {
+                    return;
+                }
+                // a native jar keeps its libraries in pytorch/<flavor>/<classifier>/
+                if (declared.isPresent()) {
+                    delete(jar.getPath(TorchNative.libraryFolder(declared.get())));
+                }
+                Files.delete(properties);
+            }
+            Optional<Path> nativeJar = target.nativeJar();
+            if (nativeJar.isEmpty()) {
+                Console.info("server jar: no PyTorch native library (processor=%s uses the base image's %s libtorch)",
+                        target.processor(), target.flavor());
+                return;
+            }
+            Console.info("server jar: PyTorch native library %s", target.nativeArtifact().orElseThrow());
+            try (FileSystem from = FileSystems.newFileSystem(nativeJar.get())) {
+                String folder = TorchNative.libraryFolder(new String[] {target.classifier(), target.flavor()});
+                for (String part : List.of(TorchNative.PROPERTIES, folder)) {
+                    try (Stream<Path> files = Files.walk(from.getPath(part))) {
+                        for (Path p : files.toList()) {
+                            Path to = jar.getPath(p.toString());
+                            if (Files.isDirectory(p)) {
+                                Files.createDirectories(to);
+                            } else {
+                                Files.createDirectories(to.getParent());
+                                Files.copy(p, to);
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /** True when a pack folder holds a server jar and a traced model. */

@@ -60,6 +60,16 @@ public abstract class StepCommand implements Callable<Integer> {
         return config;
     }
 
+    /**
+     * The configuration for a dry run, which only shows what would be done: an account that AWS
+     * cannot tell (no credentials) becomes a visible placeholder with a warning instead of an error.
+     */
+    protected Config dryRunConfig() {
+        Config c = config();
+        c.deriveWith("account", () -> Aws.accountIdOrPlaceholder(c));
+        return c;
+    }
+
     protected Names names() {
         return new Names(config());
     }

@@ -35,8 +35,9 @@ def main():
     tokenizer = getattr(transformers, a.tokenizer_class).from_pretrained(a.model)
     model = getattr(transformers, a.model_class).from_pretrained(a.model, return_dict=False)
     model.eval()
-    inputs = tokenizer.encode_plus(QUESTION, CONTEXT, return_tensors="pt", max_length=a.sequence_length,
-                                   padding="max_length", truncation=True)
+    # calling the tokenizer works on transformers 4.x and 5.x (5 removed the older per-pair method)
+    inputs = tokenizer(QUESTION, CONTEXT, return_tensors="pt", max_length=a.sequence_length,
+                       padding="max_length", truncation=True)
     example = (torch.cat([inputs["input_ids"]] * a.batch_size, 0),
                torch.cat([inputs["attention_mask"]] * a.batch_size, 0))
 

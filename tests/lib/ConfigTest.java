@@ -41,7 +41,7 @@ class ConfigTest {
         ConfigKeys.all().forEach((key, spec) -> assertEquals(spec.defaultValue(), file.get(key), "default of " + key));
         Config config = Config.load(SHIPPED, Map.of());
         assertEquals("tiny-bert-qa-cpu", config.get("app_name"));
-        assertEquals("app-tiny-bert-qa-cpu-c7g.4xlarge", config.get("app_dir"));
+        assertEquals("app-tiny-bert-qa-cpu-c5.4xlarge", config.get("app_dir"));
         assertEquals("local", config.runtime());
     }
 
@@ -63,7 +63,7 @@ class ConfigTest {
         Path file = write("processor=gpu\nhuggingface_model_name=bert\napp_name=${huggingface_model_name}-${processor}\n");
         assertEquals("bert-gpu", Config.load(file, Map.of()).get("app_name"));
         assertEquals("bert-inf2", Config.load(file, Map.of("processor", "inf2")).get("app_name"));
-        assertEquals("app-bert-inf2-c7g.4xlarge", Config.load(file, Map.of("processor", "inf2")).get("app_dir"));
+        assertEquals("app-bert-inf2-inf2.xlarge", Config.load(file, Map.of("processor", "inf2")).get("app_dir"));
         assertEquals(":v15-inf2", Config.load(file, Map.of("processor", "inf2")).get("model_image_tag"), "defaults resolve too");
     }
 

@@ -82,7 +82,7 @@ class KubernetesRuntimeTest {
         var pod = d.getSpec().getTemplate().getSpec();
         var c = pod.getContainers().get(0);
         assertEquals("123456789012.dkr.ecr.us-west-2.amazonaws.com/tiny-bert-qa:v15-" + processor, c.getImage());
-        assertEquals("c7g.4xlarge", pod.getNodeSelector().get("node.kubernetes.io/instance-type"));
+        assertEquals(ProcessorDefaults.INSTANCE_TYPE.get(processor), pod.getNodeSelector().get("node.kubernetes.io/instance-type"), "instance_type follows processor");
         assertEquals(processor.equals("graviton") ? "arm64" : null, pod.getNodeSelector().get("kubernetes.io/arch"));
         var limits = c.getResources().getLimits();
         switch (processor) {
@@ -159,9 +159,13 @@ class KubernetesRuntimeTest {
         support.Scripts.project(dir.resolve("p"), Map.of("account", "123456789012"));
         var run = support.Scripts.run(dir.resolve("p"), "deploy.java", "manifests", "-Dprocessor=gpu", "-Dnum_servers=2");
         assertEquals(0, run.exitCode(), run::toString);
-        Path app = dir.resolve("p/app-tiny-bert-qa-gpu-c7g.4xlarge");
+        Path app = dir.resolve("p/app-tiny-bert-qa-gpu-g4dn.xlarge");
         assertTrue(Files.isRegularFile(app.resolve("tiny-bert-qa-gpu-0.yaml")), run::toString);
         assertTrue(Files.readString(app.resolve("tiny-bert-qa-gpu-1.yaml")).contains("nvidia.com/gpu"));
+        assertFalse(run.stderr().contains("[WARN] instance_type"), "g4dn.xlarge, the gpu default, serves gpu: " + run);
+        var pinned = support.Scripts.run(dir.resolve("p"), "deploy.java", "manifests", "-Dprocessor=gpu", "-Dinstance_type=c7g.4xlarge");
+        assertEquals(0, pinned.exitCode(), pinned::toString);
+        assertTrue(pinned.stderr().contains("[WARN] instance_type=c7g.4xlarge has no NVIDIA GPU and is arm64"), pinned::toString);
     }
 
     @Test
@@ -174,7 +178,7 @@ class KubernetesRuntimeTest {
         assertEquals(List.of("tiny-bert-qa-cpu-0", "tiny-bert-qa-cpu-1"),
                 client.apps().deployments().inNamespace("mpi").list().getItems().stream().map(d -> d.getMetadata().getName()).sorted().toList());
         assertEquals(2, client.services().inNamespace("mpi").list().getItems().size());
-        assertTrue(Files.isRegularFile(dir.resolve("app-tiny-bert-qa-cpu-c7g.4xlarge/tiny-bert-qa-cpu-1.yaml")));
+        assertTrue(Files.isRegularFile(dir.resolve("app-tiny-bert-qa-cpu-c5.4xlarge/tiny-bert-qa-cpu-1.yaml")));
 
         k.deployRun();
         assertEquals(2, client.apps().deployments().inNamespace("mpi").list().getItems().size(), "run twice: no duplicates");
@@ -233,7 +237,7 @@ class KubernetesRuntimeTest {
         assertEquals("Deleted the test clients.\n", removed);
         assertEquals(0, client.batch().v1().jobs().inNamespace("load").list().getItems().size());
         assertEquals(0, client.apps().deployments().inNamespace("load").list().getItems().size());
-        assertTrue(Files.isRegularFile(dir.resolve("app-test-tiny-bert-qa-c7g.4xlarge/test-tiny-bert-qa-2.yaml")));
+        assertTrue(Files.isRegularFile(dir.resolve("app-test-tiny-bert-qa-c5.4xlarge/test-tiny-bert-qa-2.yaml")));
     }
 
     @Test

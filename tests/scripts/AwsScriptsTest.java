@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,6 +43,26 @@ class AwsScriptsTest {
         String template = Files.readString(Scripts.ROOT.resolve("cloudformation/management-instance.yaml"));
         assertTrue(out.endsWith(template), "the template follows, as it would be sent");
         assertFalse(run.all().contains("credentials"), run::toString);
+    }
+
+    @Test
+    void manifestsAndConfigShowNeedNoCredentialsAndShowTheAccountAsAPlaceholder() throws IOException {
+        Run run = Scripts.run(project, noAws, 300, "deploy.java", "manifests", "-Druntime=kubernetes", "-Dnum_servers=1");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals(List.of("[WARN] account unknown (no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,"
+                + " or run aws configure (or use an instance role)): ${account} is shown as <account>"),
+                errors(run).lines().filter(l -> l.contains("account")).toList(), "one warning line: " + run);
+        assertFalse(run.stderr().contains("error:"), run::toString);
+        try (var files = Files.walk(project)) {
+            Path yaml = files.filter(f -> f.getFileName().toString().equals("tiny-bert-qa-cpu-0.yaml")).findFirst().orElseThrow();
+            assertTrue(Files.readString(yaml).contains("image: \"<account>.dkr.ecr.us-west-2.amazonaws.com/tiny-bert-qa:v15-cpu\""), yaml::toString);
+        }
+        Run show = Scripts.run(project, noAws, 300, "config.java", "show");
+        assertEquals(0, show.exitCode(), show::toString);
+        assertTrue(show.stdout().contains("derived from AWS STS when a step needs it"), show::toString);
+        Run help = Scripts.run(project, noAws, 300, "deploy.java", "help");
+        assertEquals(0, help.exitCode(), help::toString);
+        assertEquals("", errors(help), help::toString);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package scripts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -75,7 +76,12 @@ class ScriptsTest {
         assertEquals(0, validate.exitCode(), validate::toString);
 
         Run get = Scripts.run(project, "config.java", "get", "app_dir", "-Dprocessor=gpu");
-        assertEquals("app-tiny-bert-qa-gpu-c7g.4xlarge", get.stdout().strip(), get::toString);
+        assertEquals("app-tiny-bert-qa-gpu-g4dn.xlarge", get.stdout().strip(), get::toString);
+
+        Run mismatch = Scripts.run(project, "config.java", "validate", "-Dprocessor=gpu", "-Dinstance_type=c7g.4xlarge");
+        assertEquals(0, mismatch.exitCode(), "a warning, not an error: " + mismatch);
+        assertTrue(mismatch.stderr().contains("[WARN] instance_type=c7g.4xlarge has no NVIDIA GPU and is arm64: processor=gpu"), mismatch::toString);
+        assertFalse(validate.stderr().contains("[WARN] instance_type"), "the shipped defaults fit: " + validate);
     }
 
     @Test
