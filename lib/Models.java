@@ -405,7 +405,7 @@ public final class Models {
             if (!postprocess) {
                 return new Answer(QaCodec.formatLogits(logits.start()), -1, -1, enc.truncated(), t[0]);
             }
-            QaCodec.Span span = QaCodec.span(logits.start()[0], logits.end()[0], enc.ids(), enc.attentionMask());
+            QaCodec.Span span = QaCodec.span(logits.start()[0], logits.end()[0], enc);
             return new Answer(codec.decode(span.ids()), span.start(), span.end(), enc.truncated(), t[0]);
         }
 
