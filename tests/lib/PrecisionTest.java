@@ -94,6 +94,29 @@ class PrecisionTest {
     }
 
     @Test
+    void logitsInBfloat16AreReadAsFloat32() throws Exception {
+        support.PythonTorch.ensure();
+        // the bundled model in bf16 without convert.py's float32 cast: its logits come out bfloat16
+        Path bf16 = dir.resolve("raw-bf16.pt");
+        Path script = Files.writeString(dir.resolve("bf16.py"), String.join("\n",
+                "import sys, torch",
+                "m = torch.jit.load(sys.argv[1]).to(torch.bfloat16)",
+                "out = m(torch.tensor([[2, 5, 3]]), torch.tensor([[1, 1, 1]]))",
+                "assert out[0].dtype == torch.bfloat16, out[0].dtype",
+                "m.save(sys.argv[2])", ""));
+        support.DockerEngine.Out made = support.DockerEngine.run(300, support.PythonTorch.python(), script.toString(),
+                Path.of("models/bundled/tiny-bert-qa.pt").toAbsolutePath().toString(), bf16.toString());
+        assertTrue(made.ok(), made.output());
+        Path bundled = Path.of("models/bundled").toAbsolutePath();
+        try (Models.QaModel model = Models.load(new Models.Spec(bf16, bundled.resolve("tokenizer.json"), "cpu", 128, 1, 1, 1, null), 1)) {
+            assertEquals("i think i can", model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text());
+            float[][][] logits = model.logits(model.codec().encode(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT));
+            assertEquals(128, logits[0][0].length);
+            assertTrue(logits[1][0][127] < -1000, "padding: " + logits[1][0][127]);
+        }
+    }
+
+    @Test
     void belowTheThresholdTheCheckFailsInOneLineOrWarns() throws Exception {
         support.PythonTorch.ensure();
         Map<String, String> strict = Map.of("precision", "int8", "precision_min_agreement", "100.5");
@@ -113,10 +136,9 @@ class PrecisionTest {
     }
 
     @Test
-    void theComparisonCountsDisagreementsAndLogitDifferences() {
+    void theComparisonCountsDisagreementsAndLogitDifferences() throws Exception {
         Path bundled = Path.of("models/bundled").toAbsolutePath();
         Models.Spec spec = new Models.Spec(bundled.resolve("tiny-bert-qa.pt"), bundled.resolve("tokenizer.json"), "cpu", 128, 1, 1, 1, null);
-        Models.Spec shorter = new Models.Spec(spec.modelFile(), spec.tokenizer(), "cpu", 24, 1, 1, 1, null);
         List<PrecisionCheck.Question> questions = PrecisionCheck.questions(Path.of(PrecisionCheck.QUESTIONS));
         assertTrue(questions.size() >= 10, "a question set worth the name: " + questions.size());
         try (Models.QaModel a = Models.load(spec, 1); Models.QaModel same = Models.load(spec, 1)) {
@@ -125,9 +147,23 @@ class PrecisionTest {
             assertEquals(0.0, r.maxLogitDifference());
             assertEquals("100.0%", PrecisionCheck.percent(r.agreementPercent()));
         }
-        // the same weights reading only 24 tokens: the long contexts lose their answers
-        try (Models.QaModel a = Models.load(spec, 1); Models.QaModel cut = Models.load(shorter, 1)) {
-            PrecisionCheck.Result r = PrecisionCheck.compare(cut, a, questions);
+        // the bundled model with noise on its weights stands in for a conversion gone wrong
+        support.PythonTorch.ensure();
+        Path noisy = dir.resolve("noisy.pt");
+        Path script = Files.writeString(dir.resolve("noise.py"), String.join("\n",
+                "import sys, torch",
+                "torch.manual_seed(0)",
+                "m = torch.jit.load(sys.argv[1])",
+                "with torch.no_grad():",
+                "    for p in m.parameters():",
+                "        p.add_(torch.randn_like(p) * 0.5)",
+                "m.save(sys.argv[2])", ""));
+        support.DockerEngine.Out made = support.DockerEngine.run(300, support.PythonTorch.python(), script.toString(),
+                spec.modelFile().toString(), noisy.toString());
+        assertTrue(made.ok(), made.output());
+        Models.Spec noisySpec = new Models.Spec(noisy, spec.tokenizer(), "cpu", 128, 1, 1, 1, null);
+        try (Models.QaModel a = Models.load(spec, 1); Models.QaModel b = Models.load(noisySpec, 1)) {
+            PrecisionCheck.Result r = PrecisionCheck.compare(a, b, questions);
             assertTrue(r.agreed() < r.total(), r.toString());
             assertEquals(r.total() - r.agreed(), r.differing().size());
             assertTrue(r.maxLogitDifference() > 0.1, r.toString());

@@ -14,7 +14,17 @@ public final class PythonTorch {
     }
 
     static boolean importsTorch() {
-        return DockerEngine.run(120, "sh", "-c", "python3 -c 'import torch' || /usr/bin/python3 -c 'import torch'").ok();
+        return python() != null;
+    }
+
+    /** python3 from the PATH when it imports torch, else /usr/bin/python3 when it does (as trace looks), else null. */
+    public static String python() {
+        for (String python : new String[] {"python3", "/usr/bin/python3"}) {
+            if (DockerEngine.run(120, python, "-c", "import torch").ok()) {
+                return python;
+            }
+        }
+        return null;
     }
 
     public static synchronized void ensure() {
