@@ -39,6 +39,11 @@ public final class ConfigKeys {
         add(integer("sequence_length", "128", "traced input length in tokens"));
         add(integer("batch_size", "1", "traced batch size"));
         add(bool("test", "True", "run the traced model once after tracing and print the answer"));
+        // precision: trace converts the fp32 model (bundled, local: models/convert.py; hf: models/tracer.py);
+        // with test=True a bf16/int8 model must answer models/questions.json like fp32 does
+        add(choice("precision", "fp32", Precision.ALL, "model precision: fp32 | bf16 (bfloat16) | int8 (quantized Linear layers)"));
+        add(decimal("precision_min_agreement", "99", "test=True, bf16/int8: least % of answers equal to fp32's"));
+        add(choice("precision_check", "fail", List.of("fail", "warn"), "below precision_min_agreement: fail | warn"));
         for (String p : PROCESSORS) {
             add(optionalText("trace_opts_" + p, ConfigKeys.traceOptsDefault(p), "container-run options when tracing on " + p));
         }

@@ -219,7 +219,7 @@ public final class LoadedModel implements AutoCloseable {
                 answers.add(new Models.Answer(QaCodec.formatLogits(rows), -1, -1, e.truncated(), nanos));
                 continue;
             }
-            QaCodec.Span span = QaCodec.span(logits.start()[i], logits.end()[i], e.ids(), e.attentionMask());
+            QaCodec.Span span = QaCodec.span(logits.start()[i], logits.end()[i], e);
             answers.add(new Models.Answer(codec.decode(span.ids()), span.start(), span.end(), e.truncated(), nanos));
         }
         return answers;

@@ -36,10 +36,14 @@ public final class Names {
         return config.get("test_image_name") + "-" + index;
     }
 
-    /** The traced model file, named like the original: `<model>_bs<b>_seq<s>_pc<p>_<processor>.pt`. */
+    /**
+     * The traced model file, named like the original: `<model>_bs<b>_seq<s>_pc<p>_<processor>.pt`,
+     * with `_bf16` or `_int8` before `.pt` when precision is not fp32.
+     */
     public String tracedModelFile() {
-        return String.format("%s_bs%s_seq%s_pc%s_%s.pt", modelName(), config.get("batch_size"),
-                config.get("sequence_length"), config.get("pipeline_cores"), config.processor());
+        return String.format("%s_bs%s_seq%s_pc%s_%s%s.pt", modelName(), config.get("batch_size"),
+                config.get("sequence_length"), config.get("pipeline_cores"), config.processor(),
+                Precision.suffix(config.get("precision")));
     }
 
     /** Folder the trace step writes: `trace-<model>`. */

@@ -32,8 +32,17 @@ public final class QaCodec implements AutoCloseable {
             + "little engine says: 'I think I can' as it is pulling the heavy load all the way to the top of the mountain. "
             + "On the way down it says: I thought I could.";
 
-    /** One encoded pair: its real tokens ({@link #encodeTokens}) or padded to the sequence length ({@link #encode}). */
-    public record Encoded(long[] ids, long[] attentionMask, boolean truncated) {
+    /**
+     * One encoded pair: its real tokens ({@link #encodeTokens}) or padded to the sequence length
+     * ({@link #encode}). {@code wordIds} numbers the words of each
+     * sequence (the tokens of one word share a number; special tokens and padding are -1), as the
+     * Hugging Face tokenizer's word_ids(); null when unknown, and then spans are not widened to words.
+     */
+    public record Encoded(long[] ids, long[] attentionMask, boolean truncated, long[] wordIds) {
+        public Encoded(long[] ids, long[] attentionMask, boolean truncated) {
+            this(ids, attentionMask, truncated, null);
+        }
+
         /** Number of real (unpadded) tokens. */
         public int used() {
             int n = 0;
@@ -107,7 +116,7 @@ public final class QaCodec implements AutoCloseable {
             throw new IllegalStateException("tokenizer " + tokenizerFile + " gave " + ids.length + " tokens, more than "
                     + sequenceLength);
         }
-        return new Encoded(ids, e.getAttentionMask(), e.exceedMaxLength());
+        return new Encoded(ids, e.getAttentionMask(), e.exceedMaxLength(), e.getWordIds());
     }
 
     /** The pair padded with [PAD] (id 0, mask 0) to width tokens; width must hold its tokens. */
@@ -115,8 +124,15 @@ public final class QaCodec implements AutoCloseable {
         if (width < e.ids().length) {
             throw new IllegalArgumentException("cannot pad " + e.ids().length + " tokens to " + width);
         }
-        return width == e.ids().length ? e
-                : new Encoded(Arrays.copyOf(e.ids(), width), Arrays.copyOf(e.attentionMask(), width), e.truncated());
+        if (width == e.ids().length) {
+            return e;
+        }
+        long[] words = null;
+        if (e.wordIds() != null) {
+            words = Arrays.copyOf(e.wordIds(), width);
+            Arrays.fill(words, e.wordIds().length, width, -1);
+        }
+        return new Encoded(Arrays.copyOf(e.ids(), width), Arrays.copyOf(e.attentionMask(), width), e.truncated(), words);
     }
 
     /** The text of token ids, special tokens skipped (the tokenizer's own WordPiece decoder). */
@@ -124,8 +140,23 @@ public final class QaCodec implements AutoCloseable {
         return tokenizer.decode(ids, true);
     }
 
-    /** The answer span of one row of logits over one encoded sequence (see {@link Span}). */
+    /** The answer span of one row of logits over one encoded pair, widened to whole words (see {@link #span}). */
+    public static Span span(float[] startLogits, float[] endLogits, Encoded encoded) {
+        return span(startLogits, endLogits, encoded.ids(), encoded.attentionMask(), encoded.wordIds());
+    }
+
+    /** The answer span of one row of logits over one encoded sequence, as the model's argmax gives it (see {@link Span}). */
     public static Span span(float[] startLogits, float[] endLogits, long[] ids, long[] attentionMask) {
+        return span(startLogits, endLogits, ids, attentionMask, null);
+    }
+
+    /**
+     * The answer span of one row of logits over one encoded sequence (see {@link Span}), widened to
+     * word boundaries when {@code wordIds} is given: a span that starts on a word's continuation
+     * piece (a "##" piece of WordPiece) starts at that word's first token instead, and one that ends
+     * inside a word ends at its last token, so an answer never begins or ends mid-word.
+     */
+    public static Span span(float[] startLogits, float[] endLogits, long[] ids, long[] attentionMask, long[] wordIds) {
         int n = ids.length;
         if (startLogits.length < n || endLogits.length < n || attentionMask.length != n) {
             throw new IllegalArgumentException("logits (" + startLogits.length + ", " + endLogits.length + "), ids (" + n
@@ -135,6 +166,11 @@ public final class QaCodec implements AutoCloseable {
         int end = argmax(endLogits, n) + 1;
         if (end <= start) {
             end = n;
+        }
+        if (wordIds != null) {
+            int[] words = wordBounds(start, end, wordIds, attentionMask);
+            start = words[0];
+            end = words[1];
         }
         long[] span = new long[Math.max(0, end - start)];
         int k = 0;
@@ -149,6 +185,26 @@ public final class QaCodec implements AutoCloseable {
             last--;
         }
         return new Span(start, last, Arrays.copyOf(span, k));
+    }
+
+    /**
+     * [start, end) widened to whole words: start moves back while the token before it belongs to the
+     * same word, end moves forward while the token at end does. Tokens with a word id below 0
+     * (special tokens, padding) belong to no word, so a span never grows across [SEP] or into padding.
+     */
+    public static int[] wordBounds(int start, int end, long[] wordIds, long[] attentionMask) {
+        int n = wordIds.length;
+        if (attentionMask.length != n || start < 0 || end > n || start >= end) {
+            throw new IllegalArgumentException("span [" + start + ", " + end + ") over " + n + " word ids and "
+                    + attentionMask.length + " mask values");
+        }
+        while (start > 0 && wordIds[start] >= 0 && wordIds[start - 1] == wordIds[start] && attentionMask[start - 1] != 0) {
+            start--;
+        }
+        while (end < n && wordIds[end] >= 0 && wordIds[end] == wordIds[end - 1] && attentionMask[end] != 0) {
+            end++;
+        }
+        return new int[] {start, end};
     }
 
     /** Index of the first largest value among the first n, like torch.argmax. */

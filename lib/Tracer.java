@@ -31,23 +31,46 @@ public final class Tracer {
     public static final String TOKENIZER = "tokenizer.json";
     public static final String BUNDLED_DIR = "models/bundled";
     public static final String BUNDLED_FILE = "tiny-bert-qa.pt";
+    /** The fp32 trace that models/tracer.py writes beside a bf16 or int8 one, for the accuracy check. */
+    static final String FP32_REFERENCE = "fp32-reference.pt";
 
     private Tracer() {
     }
 
-    /** A TorchScript file and its tokenizer, and where they came from. */
-    public record Source(Path modelFile, Path tokenizer, String description) {
+    /**
+     * A TorchScript file and its tokenizer, and where they came from; {@code fp32Model} is the fp32
+     * model it was converted from (null when it is the fp32 model itself).
+     */
+    public record Source(Path modelFile, Path tokenizer, String description, Path fp32Model) {
+        public Source(Path modelFile, Path tokenizer, String description) {
+            this(modelFile, tokenizer, description, null);
+        }
     }
 
-    /** Resolves model_source and writes the trace folder; returns it. */
+    /**
+     * Resolves model_source, brings it to the configured precision and writes the trace folder;
+     * returns it. With test=True a bf16 or int8 model is first compared with its fp32 original
+     * ({@link PrecisionCheck}), and a model that fails the check is not written.
+     */
     public static Path trace(Config config) {
         Names names = new Names(config);
         String source = config.get("model_source").strip();
+        String precision = config.get("precision");
+        Precision.check(precision, config.processor());
         Path work = names.traceDir().resolveSibling(names.traceDir().getFileName() + ".tmp");
         try {
             Pack.delete(work);
             Files.createDirectories(work);
             Source s = resolve(config, source, work);
+            if (!precision.equals(Precision.FP32) && s.fp32Model() == null) {
+                Path converted = work.resolve("converted-" + names.tracedModelFile());
+                Precision.convert(config, s.modelFile(), converted, precision);
+                s = new Source(converted, s.tokenizer(), s.description() + ", " + precision + " by " + Precision.CONVERTER,
+                        s.modelFile());
+            }
+            if (s.fp32Model() != null && config.getBool("test")) {
+                PrecisionCheck.run(config, s.fp32Model(), s.modelFile(), s.tokenizer());
+            }
             return write(config, s, work);
         } catch (IOException e) {
             throw CliError.failed("cannot write " + names.traceDir() + ": " + e.getMessage());
@@ -146,13 +169,20 @@ public final class Tracer {
                 "--sequence-length", config.get("sequence_length"), "--batch-size", config.get("batch_size"),
                 "--pipeline-cores", config.get("pipeline_cores"),
                 "--tokenizer-class", config.get("huggingface_tokenizer_class"),
-                "--model-class", config.get("huggingface_model_class"), "--out", "/trace", "--file", names.tracedModelFile()));
+                "--model-class", config.get("huggingface_model_class"), "--out", "/trace", "--file", names.tracedModelFile(),
+                "--precision", config.get("precision")));
         int rc = new Shell(config).run(argv);
         if (rc != 0) {
             throw CliError.failed("tracing " + id + " in " + names.baseImage() + " failed (exit code " + rc
                     + "); it needs the base image (./build.java) and internet access");
         }
-        return new Source(work.resolve(names.tracedModelFile()), work.resolve(TOKENIZER), "hf:" + id + " (traced by models/tracer.py)");
+        String precision = config.get("precision");
+        if (precision.equals(Precision.FP32)) {
+            return new Source(work.resolve(names.tracedModelFile()), work.resolve(TOKENIZER), "hf:" + id + " (traced by models/tracer.py)");
+        }
+        // the tracer converts the Hugging Face model before tracing, and keeps the fp32 trace for the accuracy check
+        return new Source(work.resolve(names.tracedModelFile()), work.resolve(TOKENIZER),
+                "hf:" + id + " (traced in " + precision + " by models/tracer.py)", work.resolve(FP32_REFERENCE));
     }
 
     private static String rootMessage(Throwable e) {
@@ -179,6 +209,7 @@ public final class Tracer {
         meta.put("sequence_length", config.getInt("sequence_length"));
         meta.put("batch_size", config.getInt("batch_size"));
         meta.put("pipeline_cores", config.getInt("pipeline_cores"));
+        meta.put("precision", config.get("precision"));
         String shape = "[batch_size, sequence_length]";
         meta.put("inputs", List.of(Map.of("name", "input_ids", "dtype", "int64", "shape", shape),
                 Map.of("name", "attention_mask", "dtype", "int64", "shape", shape)));

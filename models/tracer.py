@@ -7,9 +7,15 @@ cpu/gpu/graviton, torch_neuron on inf1 and torch_neuronx on inf2. Writes <out>/<
 
     python3 tracer.py --model ID --processor cpu --sequence-length 128 --batch-size 1 \
         --pipeline-cores 1 --tokenizer-class BertTokenizer --model-class BertForQuestionAnswering \
-        --out /trace --file NAME.pt
+        --out /trace --file NAME.pt [--precision fp32|bf16|int8]
+
+With --precision bf16 or int8 the model is converted before tracing (bf16: weights and activations
+bfloat16, logits cast back to float32; int8: torch.quantization.quantize_dynamic on the Linear
+layers, embeddings stay float32), and the fp32 trace is written too, as <out>/fp32-reference.pt, for
+trace.java's accuracy check.
 """
 import argparse
+import copy
 import importlib
 import os
 import sys
@@ -22,13 +28,41 @@ CONTEXT = ("In the childrens story about the little engine a small locomotive is
            "mountain. On the way down it says: I thought I could.")
 
 
+def reduce_precision(torch, model, precision, processor):
+    """A copy of the model in bf16 or int8 (see the module's comment)."""
+    if precision == "bf16":
+        class Float32Logits(torch.nn.Module):
+            """The bf16 model with its logits cast back to float32, as servers read them."""
+
+            def __init__(self, inner):
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, input_ids, attention_mask):
+                start, end = self.inner(input_ids, attention_mask)[:2]
+                return start.float(), end.float()
+
+        return Float32Logits(copy.deepcopy(model).to(torch.bfloat16))
+    engines = torch.backends.quantized.supported_engines
+    for engine in ("qnnpack",) if processor == "graviton" else ("fbgemm", "x86", "onednn", "qnnpack"):
+        if engine in engines:
+            torch.backends.quantized.engine = engine
+            break
+    return torch.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
 def main():
     p = argparse.ArgumentParser()
     for name in ("model", "processor", "tokenizer-class", "model-class", "out", "file"):
         p.add_argument("--" + name, required=True)
     for name in ("sequence-length", "batch-size", "pipeline-cores"):
         p.add_argument("--" + name, type=int, required=True)
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "int8"])
     a = p.parse_args()
+    if a.precision != "fp32" and a.processor.startswith("inf"):
+        sys.exit(f"tracer.py: precision={a.precision} is not available for processor={a.processor}; use fp32")
+    if a.precision == "int8" and a.processor == "gpu":
+        sys.exit("tracer.py: precision=int8 runs on CPUs (cpu, graviton); on gpu use bf16")
 
     import torch
     transformers = importlib.import_module("transformers")
@@ -54,6 +88,11 @@ def main():
             else:
                 model.to("cuda")
                 example = tuple(t.to("cuda") for t in example)
+        if a.precision != "fp32":
+            # the fp32 trace, for trace.java's accuracy check
+            os.makedirs(a.out, exist_ok=True)
+            torch.jit.trace(model, example).save(os.path.join(a.out, "fp32-reference.pt"))
+            model = reduce_precision(torch, model, a.precision, a.processor)
         traced = torch.jit.trace(model, example)
 
     os.makedirs(a.out, exist_ok=True)

@@ -9,26 +9,26 @@ tiny and its knowledge is synthetic.
 What it does:
   1. Vocabulary: the special tokens [PAD]=0 [UNK]=1 [CLS]=2 [SEP]=3 [MASK]=4, every printable ASCII
      letter, digit and punctuation mark and its "##" continuation form, the words of the reference
-     question/context and of the training templates, then lowercase alphabetic words from Debian's
+     pair, of models/questions.json and of the training templates, then lowercase words of Debian's
      wamerican list (/usr/share/dict/words), shortest first then alphabetical, up to VOCAB_SIZE.
-     Uncased: the tokenizer lowercases.
-  2. tokenizer.json in the Hugging Face `tokenizers` format (BertNormalizer, BertPreTokenizer,
-     TemplateProcessing, WordPiece), written with fixed formatting.
-  3. A plain-PyTorch BERT-style encoder (token + position + token-type embeddings, LayerNorm, 2
-     post-LN transformer layers with an additive attention mask, GELU FFN) with a QA head
-     Linear(hidden, 2). The token type is derived inside the model (0 up to and including the first
-     [SEP], 1 after), since the traced interface has no token_type_ids input. Padding positions get
-     logits of -10000.
-  4. Weights: torch.manual_seed(SEED), then TRAINED briefly (deterministically: one thread, fixed
-     number of steps, about a minute of CPU) on synthetic pairs where the answer is the quoted
-     phrase after "says:", e.g. question "what does the red fox say?" and a context containing
-     "... the red fox says: 'some words here' ...", with unquoted "it says: ..." sentences and other
-     quoted phrases as distractors. So for the original's question "What does the little engine
-     say?" it answers "i think i can".
-  5. torch.jit.trace on (input_ids, attention_mask) int64 [1, 128]; checks the trace with other
+     Uncased: the tokenizer lowercases. tokenizer.json in the Hugging Face `tokenizers` format
+     (BertNormalizer, BertPreTokenizer, TemplateProcessing, WordPiece), fixed formatting.
+  2. A plain-PyTorch BERT-style encoder (token + position + token-type embeddings, LayerNorm, 2
+     post-LN transformer layers, GELU FFN, boolean attention mask so that `.to(torch.bfloat16)`
+     works on the trace) with a QA head Linear(hidden, 2). The token type is derived inside the
+     model (0 up to and including the first [SEP], 1 after): the traced interface has no
+     token_type_ids input. Padding positions get logits of -10000.
+  3. Weights: torch.manual_seed(SEED), then TRAINED (deterministically: one thread, a fixed number
+     of steps, a few minutes of CPU) on synthetic pairs of three kinds: "what does the red fox say"
+     -> the quoted phrase after "the red fox says: '"; "how many cups does the man have" -> the
+     number in the context; "who wrote the long road" -> the name after "the long road by"; "?" or
+     not; distractors of the other kinds in every context. It must then answer each pair of
+     models/questions.json as listed there (else it exits), e.g. "i think i can" for the original's.
+  4. torch.jit.trace on (input_ids, attention_mask) int64 [1, 128]; checks the trace with other
      sequence lengths (64, 384, 512) and batch 2; saves tiny-bert-qa.pt.
-  6. model.json: architecture, inputs/outputs, generation facts and reference values (token ids of
+  5. model.json: architecture, inputs/outputs, generation facts and reference values (token ids of
      the reference pair at sequence length 128, first start/end logits, argmax, answer text) that
+     the Java tests compare DJL's inference with; SHA256SUMS in `sha256sum` format.
      the Java tests compare DJL's inference with; SHA256SUMS in `sha256sum` format.
 
 Run with Debian's torch (apt-get install -y python3-torch wamerican), from the repository root:
@@ -66,7 +66,7 @@ MAX_POSITIONS = 512
 TYPE_VOCAB = 2
 TRACE_LENGTH = 128
 TRAIN_LENGTH = 128
-TRAIN_STEPS = 800
+TRAIN_STEPS = 1800
 TRAIN_BATCH = 32
 LEARNING_RATE = 3e-3
 MASK_VALUE = -10000.0
@@ -81,7 +81,13 @@ CONTEXT = ("In the childrens story about the little engine a small locomotive is
            "little engine says: 'I think I can' as it is pulling the heavy load all the way to the top of the "
            "mountain. On the way down it says: I thought I could.")
 
-TEMPLATE_WORDS = "what does did the say says said it a an in on of to and is was".split()
+TEMPLATE_WORDS = ("what does did the say says said saying it a an in on of to and is was how many have has had do are "
+                  "were there number count total answer who wrote made painted composed author writer maker by").split()
+
+# the question set of the accuracy check (models/questions.json): the model must answer each as listed
+with open(os.path.join(HERE, "..", "questions.json"), encoding="utf-8") as _f:
+    QUESTIONS = json.load(_f)["questions"]
+REFERENCE_TEXT = " ".join([QUESTION, CONTEXT] + [q["question"] + " " + q["context"] for q in QUESTIONS])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,7 +147,7 @@ def tokenize(text, vocab):
 def build_vocab():
     chars = string.ascii_lowercase + string.digits + string.punctuation
     tokens = list(SPECIALS) + list(chars) + ["##" + c for c in chars]
-    required = set(w for w in basic_tokenize(QUESTION + " " + CONTEXT) if w.isalpha()) | set(TEMPLATE_WORDS)
+    required = set(w for w in basic_tokenize(REFERENCE_TEXT) if w.isalpha()) | set(TEMPLATE_WORDS)
     with open("/usr/share/dict/words", encoding="utf-8") as f:
         words = sorted({w for w in (line.strip() for line in f) if w.isascii() and w.isalpha() and w.islower()
                         and len(w) > 1}, key=lambda w: (len(w), w))
@@ -214,10 +220,11 @@ class Layer(nn.Module):
         self.ff2 = nn.Linear(FFN, HIDDEN)
         self.ln2 = nn.LayerNorm(HIDDEN, eps=1e-12)
 
-    def forward(self, x, additive_mask):
+    def forward(self, x, padding):
         b, s, _ = x.shape
         q, k, v = self.qkv(x).view(b, s, 3, HEADS, HIDDEN // HEADS).permute(2, 0, 3, 1, 4).unbind(0)
-        scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / (HIDDEN // HEADS) ** 0.5) + additive_mask
+        scores = torch.matmul(q, k.transpose(-1, -2)) * (1.0 / (HIDDEN // HEADS) ** 0.5)
+        scores = scores.masked_fill(padding, MASK_VALUE)
         context = torch.matmul(torch.softmax(scores, dim=-1), v).transpose(1, 2).reshape(b, s, HIDDEN)
         x = self.ln1(x + self.out(context))
         return self.ln2(x + self.ff2(F.gelu(self.ff1(x))))
@@ -252,49 +259,157 @@ class TinyBertQA(nn.Module):
         # segment B starts after the first [SEP]
         types = ((input_ids == SEP).long().cumsum(1) - (input_ids == SEP).long() > 0).long()
         x = self.ln(self.word(input_ids) + self.position(positions) + self.token_type(types))
-        keep = attention_mask.to(x.dtype)
-        additive = ((1.0 - keep) * MASK_VALUE)[:, None, None, :]
+        # masks as booleans, never as float tensors: the traced graph then holds no float32 constant
+        # and runs in whatever floating type its weights have (bf16 after `.to(torch.bfloat16)`)
+        padding = attention_mask == 0
         for layer in self.layers:
-            x = layer(x, additive)
-        logits = self.qa(x) + ((1.0 - keep) * MASK_VALUE).unsqueeze(-1)
+            x = layer(x, padding[:, None, None, :])
+        logits = self.qa(x).masked_fill(padding.unsqueeze(-1), MASK_VALUE)
         start, end = logits.split(1, dim=-1)
         return start.squeeze(-1), end.squeeze(-1)
 
 
 # ---------------------------------------------------------------------------------------------
-# synthetic training data: the answer is the quoted phrase after "says:"
+# synthetic training data: three kinds of questions, each answered by a span of the context
+#   says:     "what does the red fox say[?]" -> the quoted phrase after "... says: '"
+#   how many: "how many chapters does the book have[?]" -> the number in the context
+#   who:      "who wrote the long road[?]" -> the name after "by"
+# The question's kind decides which pattern counts: every context also holds sentences of the other
+# kinds (a quote after "says:", a number, a "by"), and "it says: ..." without quotes.
+
+
+def pieces(words, vocab):
+    return [i for w in words for i in wordpiece(w, vocab)]
+
+
+def number(rng):
+    return str(rng.randint(0, 10 ** rng.randint(1, 4) - 1))
+
+
+def mark(rng):
+    return ["?"] if rng.random() < 0.6 else []
+
+
+def says_sentence(rng, words, subject, phrase):
+    quote = "'" if rng.random() < 0.75 else '"'
+    head = words(0, 6) + (["the"] if rng.random() < 0.7 else []) + subject + [rng.choice(["says", "said"]), ":", quote]
+    return head + phrase + [quote] + words(0, 8) + ["."], len(head)
+
+
+def number_sentence(rng, words, noun, value):
+    if rng.random() < 0.35:
+        # like "The number 42 is, in The Hitchhiker's Guide to the Galaxy by Douglas Adams."
+        head = words(0, 3) + [rng.choice(["the", "a"]), rng.choice(["number", "count", "total", "answer"])]
+        return head + [value, rng.choice(["is", "was"])] + ([","] if rng.random() < 0.5 else []) + words(1, 10) + ["."], len(head)
+    head = words(0, 6)
+    return head + [value] + noun + words(0, 6) + ["."], len(head)
+
+
+def by_sentence(rng, words, title, name):
+    head = words(0, 5) + (["the"] if rng.random() < 0.5 else []) + title + ["by"]
+    return head + name + ([","] + words(1, 6) if rng.random() < 0.4 else []) + ["."], len(head)
+
+
+def says_question(rng, words, subject):
+    the = ["the"] if rng.random() < 0.8 else []
+    form = rng.random()
+    if form < 0.55:
+        question = ["what", rng.choice(["does", "did"])] + the + subject + ["say"]
+    elif form < 0.8:
+        question = ["what", "is"] + the + subject + ["saying"]
+    else:
+        question = ["what", "did"] + the + subject + ["say"] + words(0, 3)
+    return question + mark(rng)
+
+
+def says_task(rng, words):
+    subject, phrase = words(1, 2), words(1, 6)
+    key, at = says_sentence(rng, words, subject, phrase)
+    return says_question(rng, words, subject), key, at, len(phrase)
+
+
+def count_task(rng, words):
+    noun, owner = words(1, 1), words(1, 2)
+    form = rng.random()
+    if form < 0.4:
+        question = ["how", "many"] + noun + [rng.choice(["does", "do", "did"]), "the"] + owner + ["have"]
+    elif form < 0.7:
+        question = ["how", "many"] + noun + ["the"] + owner + [rng.choice(["has", "have", "had"])]
+    else:
+        question = ["how", "many"] + noun + [rng.choice(["are", "were"]), "there"] + words(0, 3)
+    key, at = number_sentence(rng, words, noun, number(rng))
+    return question + mark(rng), key, at, 1
+
+
+def who_task(rng, words):
+    title, name = words(1, 4), words(1, 4)
+    the = ["the"] if rng.random() < 0.5 else []
+    if rng.random() < 0.6:
+        question = ["who", rng.choice(["wrote", "made", "painted", "composed"])] + the + title
+    else:
+        question = ["who", "is", "the", rng.choice(["author", "writer", "maker"]), "of"] + the + title
+    key, at = by_sentence(rng, words, title, name)
+    return question + mark(rng), key, at, len(name)
+
+
+def original_task(rng, words):
+    """The original's context with another quoted phrase, and its question in several forms."""
+    text = basic_tokenize(CONTEXT)
+    at = text.index("'")
+    phrase = words(1, 5)
+    key = text[:at + 1] + phrase + text[text.index("'", at + 1):]
+    subject = ["little", "engine"] if rng.random() < 0.8 else ["engine"]
+    return says_question(rng, words, subject), key, at + 1, len(phrase)
+
+
+TASKS = ((0.45, says_task), (0.25, count_task), (0.2, who_task), (0.1, original_task))
+
+
+def distractors(rng, words, task):
+    out = []
+    if task is original_task:
+        return out
+    for _ in range(rng.randint(0, 5)):
+        kind = rng.random()
+        if kind < 0.15:
+            out.append(words(0, 5) + ["it", "says", ":"] + words(1, 6) + ["."])
+        elif kind < 0.25:
+            out.append(words(1, 5) + ["'"] + words(1, 4) + ["'"] + words(0, 5) + ["."])
+        elif kind < 0.4 and task is not count_task:
+            out.append(number_sentence(rng, words, words(1, 1), number(rng))[0])
+        elif kind < 0.5 and task is not who_task:
+            out.append(by_sentence(rng, words, words(1, 3), words(1, 2))[0])
+        elif kind < 0.6 and task is not says_task:
+            out.append(says_sentence(rng, words, words(1, 2), words(1, 5))[0])
+        else:
+            out.append(words(3, 14) + ["."])
+    return out
 
 
 def make_example(rng, vocab, pool, length):
-    ids = lambda words: [vocab[w] for w in words]
     words = lambda lo, hi: [rng.choice(pool) for _ in range(rng.randint(lo, hi))]
-    subject = words(1, 2)
-    question = ["what", rng.choice(["does", "did"])] + (["the"] if rng.random() < 0.8 else []) + subject + ["say", "?"]
-    phrase = words(1, 6)
-    key = words(0, 6) + subject + ["says", ":", "'"] + phrase + ["'"] + words(0, 8) + ["."]
-    sentences = [key]
-    for _ in range(rng.randint(0, 5)):
-        kind = rng.random()
-        if kind < 0.25:
-            sentences.append(words(0, 5) + ["it", "says", ":"] + words(1, 6) + ["."])
-        elif kind < 0.4:
-            sentences.append(words(1, 5) + ["'"] + words(1, 4) + ["'"] + words(0, 5) + ["."])
-        else:
-            sentences.append(words(3, 14) + ["."])
+    pick = rng.random()
+    for weight, task in TASKS:
+        if pick < weight:
+            break
+        pick -= weight
+    question, key, at, span = task(rng, words)
+    sentences = [key] + distractors(rng, words, task)
     rng.shuffle(sentences)
-    q = ids(question)
+    q = pieces(question, vocab)
     budget = length - len(q) - 3
     context, start, end = [], -1, -1
     for sentence in sentences:
-        if len(context) + len(sentence) > budget:
+        ids = pieces(sentence, vocab)
+        if len(context) + len(ids) > budget:
             if sentence is key:
                 continue
             break
         if sentence is key:
-            at = sentence.index("'") + 1
-            start = 1 + len(q) + 1 + len(context) + at
-            end = start + len(phrase) - 1
-        context += ids(sentence)
+            before = len(pieces(sentence[:at], vocab))
+            start = 1 + len(q) + 1 + len(context) + before
+            end = start + len(pieces(sentence[at:at + span], vocab)) - 1
+        context += ids
     if start < 0:
         return None
     seq = [CLS] + q + [SEP] + context + [SEP]
@@ -303,9 +418,10 @@ def make_example(rng, vocab, pool, length):
 
 def train(model, vocab, tokens):
     rng = random.Random(SEED)
-    reference = [w for w in basic_tokenize(QUESTION + " " + CONTEXT) if w in vocab and w.isalpha()]
+    reference = [w for w in basic_tokenize(REFERENCE_TEXT) if w in vocab and w.isalpha()]
     common = [t for t in tokens[5 + 2 * 68:] if t.isalpha()][:3000]
-    pool = sorted(set(reference)) * 20 + common
+    # words that mark answers ("says", "by") never appear at random
+    pool = [w for w in sorted(set(reference)) * 20 + common if w not in ("says", "said", "by", "many")]
     optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / 100)
                                                  * max(0.05, 1 - step / TRAIN_STEPS))
@@ -356,6 +472,17 @@ def decode(ids, tokens):
     return out
 
 
+def answer_with_margins(model, tokens, vocab, question, context):
+    """The model's answer to a pair at TRACE_LENGTH, and how far the best start and end logits lead the next best."""
+    ids, mask = encode_pair(question, context, vocab, TRACE_LENGTH)
+    with torch.no_grad():
+        start_logits, end_logits = (t[0] for t in model(torch.tensor([ids]), torch.tensor([mask])))
+    start, end = int(start_logits.argmax()), int(end_logits.argmax()) + 1
+    text = decode(ids[start:end] if end > start else ids[start:sum(mask)], tokens)
+    margin = lambda logits: float(logits.topk(2).values[0] - logits.topk(2).values[1])
+    return text, round(margin(start_logits), 2), round(margin(end_logits), 2)
+
+
 def main():
     torch.set_num_threads(1)
     torch.manual_seed(SEED)
@@ -365,11 +492,19 @@ def main():
         json.dump(tokenizer_json(tokens), f, indent=1, ensure_ascii=True)
         f.write("\n")
 
-    unknown = [w for w in basic_tokenize(QUESTION + " " + CONTEXT) if w not in vocab]
+    unknown = [w for w in basic_tokenize(REFERENCE_TEXT) if w.isalpha() and w not in vocab]
     assert not unknown, unknown
 
     model = TinyBertQA()
     seconds = train(model, vocab, tokens)
+    checked = []
+    for q in QUESTIONS:
+        text, start_margin, end_margin = answer_with_margins(model, tokens, vocab, q["question"], q["context"])
+        print(f"{q['question']!r} -> {text!r} (margins: start {start_margin}, end {end_margin})")
+        checked.append({"question": q["question"], "answer": text, "start_margin": start_margin, "end_margin": end_margin})
+    wrong = [(c["question"], c["answer"], q["answer"]) for c, q in zip(checked, QUESTIONS) if c["answer"] != q["answer"]]
+    if wrong and not os.environ.get("GENERATE_ANYWAY"):
+        sys.exit(f"models/questions.json: the trained model answers {len(wrong)} question(s) otherwise: {wrong}")
 
     ids, mask = encode_pair(QUESTION, CONTEXT, vocab, TRACE_LENGTH)
     example = (torch.tensor([ids]), torch.tensor([mask]))
@@ -402,8 +537,8 @@ def main():
         "file": NAME + ".pt",
         "tokenizer": "tokenizer.json",
         "description": "Synthetic BERT-style extractive question-answering model with the interface of a traced "
-                       "Hugging Face BertForQuestionAnswering (return_dict=False); trained only to answer with the "
-                       "quoted phrase after 'says:'.",
+                       "Hugging Face BertForQuestionAnswering (return_dict=False); trained to answer what someone "
+                       "says (the quoted phrase), how many (the number) and who made something (the name after 'by').",
         "architecture": {
             "type": "BERT-style encoder, post-LayerNorm, GELU, QA head Linear(hidden, 2)",
             "vocab_size": VOCAB_SIZE,

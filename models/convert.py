@@ -1,0 +1,121 @@
+"""Converts a TorchScript question-answering model to reduced precision, for ./trace.java's `precision`.
+
+    /usr/bin/python3 models/convert.py --model IN.pt --out OUT.pt --precision int8|bf16 [--processor cpu]
+
+Input and output keep the traced interface: forward(input_ids, attention_mask), both int64
+[batch, seq], returning (start_logits, end_logits) as float32 [batch, seq], so servers feed and read
+the same tensors whatever the precision.
+
+  int8  dynamic quantization of every Linear layer (torch's graph-mode quantize_dynamic_jit, the
+        TorchScript counterpart of torch.quantization.quantize_dynamic): int8 weights, activations
+        quantized per batch at run time, int8 matrix products through the platform's quantized
+        engine (fbgemm on x86, qnnpack on arm). Embeddings, LayerNorm, softmax and the attention
+        products stay float32: embeddings are table lookups with no arithmetic to speed up.
+  bf16  every floating-point weight and buffer (embeddings included) in bfloat16, so activations
+        are bfloat16 too; the logits are cast back to float32 at the end. Fast on CPUs with
+        AVX512_BF16 or AMX, on Graviton 3 and newer, and on GPUs; elsewhere it runs, slowly.
+
+A model whose graph fixes float32 somewhere (a trace records dtypes as constants) may not run in
+bf16: then this script fails with one line; trace it from its Hugging Face checkpoint instead
+(model_source=hf), where the tracer converts before tracing. Needs PyTorch (Debian: python3-torch).
+"""
+import argparse
+import platform
+import sys
+
+
+def quantized_engine(torch):
+    engines = torch.backends.quantized.supported_engines
+    machine = platform.machine().lower()
+    wanted = "qnnpack" if machine in ("aarch64", "arm64") else "fbgemm"
+    if wanted not in engines:
+        wanted = next((e for e in ("fbgemm", "x86", "onednn", "qnnpack") if e in engines), None)
+    if wanted is None:
+        raise SystemExit(f"convert.py: this PyTorch has no quantized engine ({engines}); int8 needs fbgemm or qnnpack")
+    return wanted
+
+
+def to_int8(torch, model):
+    from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic_jit
+    torch.backends.quantized.engine = quantized_engine(torch)
+    return quantize_dynamic_jit(model, {"": default_dynamic_qconfig})
+
+
+def to_bf16(torch, model):
+    from typing import Tuple
+
+    class Float32Logits(torch.nn.Module):
+        """The bfloat16 model with its logits cast back to float32."""
+
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+            out = self.inner(input_ids, attention_mask)
+            return out[0].float(), out[1].float()
+
+    return torch.jit.script(Float32Logits(model.to(torch.bfloat16)))
+
+
+def check(torch, model, device):
+    """One forward at two lengths and batch 2: the interface must be unchanged."""
+    for length in (16, 40):
+        ids = torch.arange(1, length + 1, dtype=torch.long).remainder(90).add(5).repeat(2, 1)
+        ids[:, 0] = 2
+        mask = torch.ones_like(ids)
+        mask[1, length // 2:] = 0
+        with torch.no_grad():
+            out = model(ids.to(device), mask.to(device))
+        if not isinstance(out, tuple) or len(out) < 2:
+            raise RuntimeError("the model does not return (start_logits, end_logits)")
+        for t in out[:2]:
+            if t.dtype != torch.float32 or tuple(t.shape) != (2, length):
+                raise RuntimeError(f"logits are {t.dtype} {tuple(t.shape)}, expected float32 (2, {length})")
+            if not torch.isfinite(t[0]).all():
+                raise RuntimeError("logits are not finite")
+
+
+def main():
+    p = argparse.ArgumentParser(description="Converts a TorchScript QA model to int8 or bf16.")
+    p.add_argument("--model", required=True, help="TorchScript file (fp32)")
+    p.add_argument("--out", required=True, help="file to write")
+    p.add_argument("--precision", required=True, choices=["int8", "bf16"])
+    p.add_argument("--processor", default="cpu", choices=["cpu", "graviton", "gpu"])
+    a = p.parse_args()
+    try:
+        import torch
+    except ImportError:
+        sys.exit("convert.py: no PyTorch for " + sys.executable + "; install it (Debian: apt-get install -y python3-torch)")
+    torch.manual_seed(0)
+    device = "cpu"
+    if a.processor == "gpu":
+        if a.precision == "int8":
+            sys.exit("convert.py: precision=int8 is for CPUs (cpu, graviton); on gpu use bf16")
+        if torch.cuda.is_available():
+            device = "cuda"
+        else:
+            print("[WARN] processor=gpu but CUDA is not available; converting on the CPU", file=sys.stderr)
+    try:
+        model = torch.jit.load(a.model, map_location="cpu").eval()
+    except Exception as e:  # noqa: BLE001  one line, exit 1
+        sys.exit(f"convert.py: cannot load {a.model} as TorchScript: {str(e).splitlines()[0]}")
+    try:
+        with torch.no_grad():
+            converted = to_int8(torch, model) if a.precision == "int8" else to_bf16(torch, model)
+            converted = converted.to(device) if device != "cpu" else converted
+            check(torch, converted, device)
+    except Exception as e:  # noqa: BLE001  one line, exit 1
+        # TorchScript errors end with the failing operation's own message
+        lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+        first = lines[-1] if lines else type(e).__name__
+        sys.exit(f"convert.py: {a.model} does not run in {a.precision} ({first}); "
+                 + ("trace it from its Hugging Face checkpoint (model_source=hf) or use int8" if a.precision == "bf16"
+                    else "trace it from its Hugging Face checkpoint (model_source=hf)"))
+    torch.jit.save(converted, a.out)
+    engine = f", quantized engine {torch.backends.quantized.engine}" if a.precision == "int8" else ""
+    print(f"converted {a.model} to {a.precision}{engine}: {a.out}")
+
+
+if __name__ == "__main__":
+    main()
