@@ -158,7 +158,7 @@ public final class HtmlReport {
     static XYChart percentiles(BenchmarkReport.Aggregate a) {
         XYChart chart = xy("Latency by percentile", "percentile", "latency (ms)");
         chart.getStyler().setXAxisLogarithmic(true).setXAxisMin(FROM).setXAxisMax(TO)
-                .setxAxisTickLabelsFormattingFunction(HtmlReport::percentileLabel);
+                .setXAxisTickLabelsFormattingFunction(HtmlReport::percentileLabel);
         for (BenchmarkResult r : a.results()) {
             percentileSeries(chart, r.client(), r.latencies()).setLineWidth(1.5f);
         }
@@ -278,7 +278,9 @@ public final class HtmlReport {
     private static void figure(StringBuilder b, Chart<?, ?> chart, String alt, String caption) {
         byte[] png;
         try {
-            png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            BitmapEncoder.saveBitmap(chart, bytes, BitmapEncoder.BitmapFormat.PNG);
+            png = bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
