@@ -279,7 +279,7 @@ public final class HtmlReport {
         byte[] png;
         try {
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-            BitmapEncoder.saveBitmap(chart, bytes, BitmapEncoder.BitmapFormat.PNG);
+            javax.imageio.ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", bytes);
             png = bytes.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
