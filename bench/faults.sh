@@ -8,7 +8,7 @@
 #   bench/faults.sh kill9          kill -9 of one of two servers under load: what the client sees,
 #                                  deploy status, deploy run restoring it
 #   bench/faults.sh soak [minutes] open loop at 80% of the measured maximum (default 10 minutes):
-#                                  errors, p99 of the first and last minute, server RSS growth
+#                                  errors, p50 and p99 of every minute, server RSS growth
 set -eu
 cd "$(dirname "$0")/.."
 mode=${1:-sigterm}
@@ -86,8 +86,12 @@ soak)
   INTERVAL=60 bmk soak $((minutes * 60)) "$rate"
   rss_end=$(rss_mb "$pid")
   summary soak
-  grep -E "^ *\[?[0-9]+ ?s\]?|interval" "$out/soak.log" | head -1 | sed 's/^/   first minute: /'
-  grep -E "^ *\[?[0-9]+ ?s\]?|interval" "$out/soak.log" | tail -1 | sed 's/^/   last minute: /'
+  # p50 and p99 of each minute, from the intervals in the client's BMK-RESULT line
+  sed -n 's/^BMK-RESULT //p' "$out/soak.log" | python3 -c '
+import json, sys
+for i, v in enumerate(json.load(sys.stdin)["intervals"]):
+    print("   minute %d: %d requests, p50 %.1f ms, p99 %.1f ms, errors %s" % (i + 1, v["requests"], v["p50Micros"] / 1000,
+          v["p99Micros"] / 1000, sum(v["errorsByStatus"].values())))'
   echo "   server RSS: $rss_start MB after the maximum run, $rss_end MB at the end"
   ./deploy.java stop "$@" > /dev/null 2>&1 || true
   ;;
