@@ -160,7 +160,8 @@ class AwsEcrTest extends AwsTestBase {
         tokenAnswer();
         Path calls = dir.resolve("calls");
         Path cli = dir.resolve("recording-docker");
-        Files.writeString(cli, "#!/bin/sh\necho \"$@\" >> '" + calls + "'\ncat > /dev/null\n");
+        // only login reads stdin (the password); push must not wait for input it never gets
+        Files.writeString(cli, "#!/bin/sh\necho \"$@\" >> '" + calls + "'\n[ \"$1\" = login ] && cat > /dev/null\nexit 0\n");
         Files.setPosixFilePermissions(cli, PosixFilePermissions.fromString("rwx------"));
 
         new Images(config(Map.of("account", "123456789012")), cli.toString()).push(Images.Kind.BASE);

@@ -54,7 +54,8 @@ class ServerProcessTest {
         Path model = TracedModel.bundled(dir.resolve("project"), Map.of("sequence_length", "512"));
         int port = lib.LocalRuntime.freePort(19200, java.util.Set.of());
         Process p = start(Map.of("MODEL_DIR", model.toString(), "NUM_MODELS", "1", "PREDICTORS_PER_MODEL", "1",
-                "PORT", Integer.toString(port), "BIND_ADDRESS", "127.0.0.1", "QUIET", "True", "DRAIN_SECONDS", "60"));
+                "PORT", Integer.toString(port), "BIND_ADDRESS", "127.0.0.1", "QUIET", "True", "DRAIN_SECONDS", "60",
+                "MAX_QUEUE", "64"));
         try {
             String base = "http://127.0.0.1:" + port;
             Readiness.await(Map.of("server", URI.create(base + "/health/ready")), java.time.Duration.ofSeconds(120),
