@@ -67,9 +67,9 @@ final class WorkerPool {
             if (runner == null) {
                 continue; // its busy worker puts the copy back when it finishes
             }
-            busy.incrementAndGet();
+            int idleOthers = threads.size() - busy.incrementAndGet();
             try {
-                List<InferenceJob> batch = copy.queue.takeBatch(Math.min(maxBatchSize, copy.model.maxBatchRows()), maxBatchDelayNanos);
+                List<InferenceJob> batch = copy.queue.takeBatch(batchLimit(copy, idleOthers), idleOthers > 0 ? 0 : maxBatchDelayNanos);
                 if (!batch.isEmpty()) {
                     run(copy, runner, batch);
                 }
@@ -83,6 +83,21 @@ final class WorkerPool {
                 }
             }
         }
+    }
+
+    /**
+     * How many queued requests this worker takes. While other workers are idle it takes only its
+     * share of what is queued and does not wait for more: on CPU two forwards side by side beat one
+     * forward of twice the rows, and waiting would only delay a request an idle worker could start.
+     * When every worker is busy, requests queue up anyway and batches fill to maxBatchSize.
+     */
+    private int batchLimit(ModelCopy copy, int idleOthers) {
+        int limit = Math.min(maxBatchSize, copy.model.maxBatchRows());
+        if (idleOthers <= 0) {
+            return limit;
+        }
+        int share = (copy.queue.size() + idleOthers) / (idleOthers + 1);
+        return Math.max(1, Math.min(limit, share));
     }
 
     private void run(ModelCopy copy, ServedModel.Runner runner, List<InferenceJob> batch) {

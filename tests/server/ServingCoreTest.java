@@ -102,6 +102,13 @@ class ServingCoreTest {
         }
     }
 
+    /** Sends a question and waits until a worker is computing it (and holding its runner). */
+    static CompletableFuture<HttpResponse<String>> computing(ModelServer s, GatedModel model, String question) throws Exception {
+        CompletableFuture<HttpResponse<String>> answer = getAsync(s, "/predictions/model0?seq_0=" + question);
+        assertTrue(model.started.tryAcquire(30, TimeUnit.SECONDS), "a worker took " + question);
+        return answer;
+    }
+
     static ModelServer start(ServedModel model, int numModels, Map<String, String> env) {
         ModelServer s = new ModelServer(ModelServerTest.settings(modelDir, numModels, 1, env), i -> model, Map.of()).start();
         assertTrue(s.awaitLoaded());
@@ -183,8 +190,7 @@ class ServingCoreTest {
         GatedModel model = new GatedModel(0);
         ModelServer s = start(model, 1, Map.of("MAX_QUEUE", "2", "MAX_BATCH_SIZE", "1"));
         try {
-            CompletableFuture<HttpResponse<String>> first = getAsync(s, "/predictions/model0?seq_0=first");
-            assertTrue(model.started.tryAcquire(30, TimeUnit.SECONDS), "the worker took the first request");
+            CompletableFuture<HttpResponse<String>> first = computing(s, model, "first");
             List<CompletableFuture<HttpResponse<String>>> queued = List.of(getAsync(s, "/predictions/model0?seq_0=second"),
                     getAsync(s, "/predictions/model0?seq_0=third"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -214,8 +220,7 @@ class ServingCoreTest {
         GatedModel model = new GatedModel(0);
         ModelServer s = start(model, 1, Map.of("REQUEST_TIMEOUT_MS", "300", "MAX_BATCH_SIZE", "1"));
         try {
-            CompletableFuture<HttpResponse<String>> first = getAsync(s, "/predictions/model0?seq_0=first");
-            assertTrue(model.started.tryAcquire(30, TimeUnit.SECONDS));
+            CompletableFuture<HttpResponse<String>> first = computing(s, model, "first");
             HttpResponse<String> late = get(s, "/predictions/model0?seq_0=late");
             assertEquals(504, late.statusCode(), late.body());
             assertTrue(ModelServerTest.JSON.readTree(late.body()).get("detail").asText().contains("request_timeout_ms=300"), late.body());
@@ -268,8 +273,7 @@ class ServingCoreTest {
         GatedModel model = new GatedModel(0);
         ModelServer s = start(model, 1, Map.of("DRAIN_DELAY", "1", "MAX_BATCH_SIZE", "1"));
         try {
-            CompletableFuture<HttpResponse<String>> running = getAsync(s, "/predictions/model0?seq_0=running");
-            assertTrue(model.started.tryAcquire(30, TimeUnit.SECONDS));
+            CompletableFuture<HttpResponse<String>> running = computing(s, model, "running");
             CompletableFuture<HttpResponse<String>> queued = getAsync(s, "/predictions/model0?seq_0=queued");
             CompletableFuture<Void> drain = CompletableFuture.runAsync(s::drain);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
