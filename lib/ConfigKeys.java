@@ -73,7 +73,7 @@ public final class ConfigKeys {
         add(integer("num_servers", "2", "number of model servers (the original's default is 1)"));
         add(count("predictors_per_model", "0", "predictors per model copy; 0 = enough to keep the cores busy"));
         add(integer("max_batch_size", "4", "most requests one forward takes (dynamic batching)"));
-        add(count("max_batch_delay_ms", "2", "most ms a batch waits for more requests after its oldest"));
+        add(count("max_batch_delay_ms", "0", "most ms a batch waits for more requests after its oldest"));
         add(integer("max_queue", "32", "requests queued per model copy before 503"));
         add(integer("max_request_bytes", "1048576", "largest request body in bytes (413 above it)"));
         add(count("request_timeout_ms", "0", "longest ms a request waits for its answer (504); 0 = no limit"));

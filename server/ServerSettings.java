@@ -54,7 +54,7 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
                 env.getOrDefault("NEURON_LIBRARY_PATH", ""),
                 new Batching(
                         integer(env, "MAX_BATCH_SIZE", 4, 1, 1024),
-                        integer(env, "MAX_BATCH_DELAY_MS", 2, 0, 10_000),
+                        integer(env, "MAX_BATCH_DELAY_MS", 0, 0, 10_000),
                         integer(env, "MAX_QUEUE", 32, 1, 1_000_000),
                         integer(env, "REQUEST_TIMEOUT_MS", 0, 0, 3_600_000)),
                 integer(env, "DRAIN_DELAY", 5, 0, 3600),
