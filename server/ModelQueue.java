@@ -27,7 +27,6 @@ final class ModelQueue {
     private final ArrayDeque<InferenceJob> jobs = new ArrayDeque<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
-    private long dropped;
 
     ModelQueue(int capacity) {
         this.capacity = capacity;
@@ -61,16 +60,6 @@ final class ModelQueue {
         lock.lock();
         try {
             return jobs.size();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Jobs dropped unanswered so far (timed out or abandoned while queued). */
-    long dropped() {
-        lock.lock();
-        try {
-            return dropped;
         } finally {
             lock.unlock();
         }
@@ -114,7 +103,6 @@ final class ModelQueue {
             if (!job.abandoned()) {
                 return job;
             }
-            dropped++;
             job.result.completeExceptionally(new ClientGone()); // nothing if it timed out already
         }
         return null;
