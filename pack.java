@@ -4,7 +4,9 @@
 //SOURCES lib/*.java
 
 import java.nio.file.Path;
+import java.util.List;
 import lib.Cli;
+import lib.ModelSet;
 import lib.ImageTransfer;
 import lib.Images;
 import lib.Console;
@@ -20,9 +22,11 @@ public class pack extends StepCommand {
 
     @Override
     public Integer call() {
-        Console.step("Packing %s with %s ...", names().tracedModelFile(), lib.Artifacts.SERVER_SOURCE);
+        List<String> extras = ModelSet.extras(config()).stream().map(ModelSet.Extra::name).toList();
+        Console.step("Packing %s%s with %s ...", names().tracedModelFile(), extras.isEmpty() ? "" : " and extra_models " + extras,
+                lib.Artifacts.SERVER_SOURCE);
         Path dir = Pack.assemble(config());
-        Console.info("packed into %s (model-server.jar, model/, config.properties)", dir);
+        Console.info("packed into %s (model-server.jar, model/, models/, config.properties)", dir);
         if (config().runtime().equals("local")) {
             return 0;
         }

@@ -4,8 +4,12 @@
 //SOURCES lib/*.java
 
 import java.nio.file.Path;
+import java.util.List;
 import lib.Cli;
+import lib.Config;
 import lib.Console;
+import lib.ModelSet;
+import lib.Names;
 import lib.TraceCheck;
 import lib.Tracer;
 import lib.StepCommand;
@@ -19,16 +23,26 @@ public class trace extends StepCommand {
 
     @Override
     public Integer call() {
+        List<ModelSet.Extra> extras = ModelSet.extras(config());
+        trace(config());
+        for (ModelSet.Extra extra : extras) {
+            trace(ModelSet.configOf(config(), extra));
+        }
+        return 0;
+    }
+
+    /** Traces one model: the configured one, or one of extra_models as if it were it. */
+    private static void trace(Config config) {
+        Names names = new Names(config);
         Console.step("Tracing %s (model_source=%s) for processor=%s, batch_size=%s, sequence_length=%s ...",
-                names().modelName(), config().get("model_source"), config().processor(),
-                config().get("batch_size"), config().get("sequence_length"));
-        Path dir = Tracer.trace(config());
-        Console.info("wrote %s", dir.resolve(names().tracedModelFile()));
-        if (config().getBool("test")) {
-            TraceCheck.run(config(), dir);
+                names.modelName(), config.get("model_source"), config.processor(),
+                config.get("batch_size"), config.get("sequence_length"));
+        Path dir = Tracer.trace(config);
+        Console.info("wrote %s", dir.resolve(names.tracedModelFile()));
+        if (config.getBool("test")) {
+            TraceCheck.run(config, dir);
         }
         Console.step("Done. Model saved in %s", dir);
-        return 0;
     }
 
     public static void main(String... args) {

@@ -134,7 +134,7 @@ final class Handlers {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
         BooleanSupplier connected = connected(ctx);
         ModelStore store = server.store();
-        CompletableFuture<Models.Answer> answer = new CompletableFuture<>();
+        CompletableFuture<Models.Answer> answer = server.track(new CompletableFuture<>());
         store.acquire(copy.stored).whenComplete((loaded, failed) -> {
             if (failed != null || answer.isDone()) {
                 store.release(copy.stored);

@@ -10,12 +10,11 @@ import java.util.regex.Pattern;
 
 /**
  * MODEL_MEMORY_BUDGET: how many bytes of model weights the server keeps loaded at once. Empty or
- * 0 means no budget (every model loads at start, as with one model). A size (bytes, or with
- * Ki/Mi/Gi or K/M/G) is taken as is; a share ("60%") is of the container's memory limit (cgroup),
+ * 0 means no budget (every model loads at start, as with one model). A size (lib.ByteSize) is
+ * taken as is; a share ("60%") is of the container's memory limit (cgroup),
  * or of the machine's memory outside a container.
  */
 final class MemoryBudget {
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*(ki|mi|gi|ti|k|m|g|t)?b?");
     private static final Pattern SHARE = Pattern.compile("(\\d{1,3}(?:\\.\\d+)?)\\s*%");
     private static final Path CGROUP_V2 = Path.of("/sys/fs/cgroup/memory.max");
     private static final Path CGROUP_V1 = Path.of("/sys/fs/cgroup/memory/memory.limit_in_bytes");
@@ -36,24 +35,12 @@ final class MemoryBudget {
             }
             return (long) (memoryLimit() * percent / 100);
         }
-        Matcher size = SIZE.matcher(v);
-        if (!size.matches()) {
+        long size = lib.ByteSize.parse(v);
+        if (size < 0) {
             throw new ServerSettings.BadSetting("MODEL_MEMORY_BUDGET=" + value
                     + " must be a size (bytes, or with Ki/Mi/Gi: 1536Mi) or a share of the memory limit (60%)");
         }
-        long n = Long.parseLong(size.group(1));
-        String unit = size.group(2) == null ? "" : size.group(2);
-        int shift = switch (unit) {
-            case "k", "ki" -> 10;
-            case "m", "mi" -> 20;
-            case "g", "gi" -> 30;
-            case "t", "ti" -> 40;
-            default -> 0;
-        };
-        if (Long.numberOfLeadingZeros(n) <= shift) {
-            throw new ServerSettings.BadSetting("MODEL_MEMORY_BUDGET=" + value + " is too large");
-        }
-        return n << shift;
+        return size;
     }
 
     /** The container's memory limit, or the machine's memory when there is none. */

@@ -15,7 +15,7 @@
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
 //SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java Errors.java DjlLoader.java
 //SOURCES ModelSource.java ModelStore.java MemoryBudget.java
-//SOURCES ../lib/Models.java ../lib/LoadedModel.java ../lib/QaBatch.java ../lib/QaCodec.java
+//SOURCES ../lib/Models.java ../lib/LoadedModel.java ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java
 package server;
 
 import io.javalin.Javalin;
@@ -24,6 +24,7 @@ import io.javalin.http.HandlerType;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -72,7 +73,7 @@ public final class ModelServer {
     private final ServerMetrics metrics = new ServerMetrics();
     private final Handlers handlers = new Handlers(this);
     private final ModelStore store;
-    /** Requests queued or computing: drain waits for them. */
+    /** Requests accepted and not answered yet (waiting for a load, queued or computing): drain waits for them. */
     private final AtomicInteger pending = new AtomicInteger();
     private final CountDownLatch loaded = new CountDownLatch(1);
     private volatile State state = State.LOADING;
@@ -82,13 +83,19 @@ public final class ModelServer {
     private volatile org.eclipse.jetty.server.Server jetty;
     private Javalin app;
 
+    /** How long a load may wait for models in use to make room: the request deadline, else 30 s. */
+    static long roomWaitMs(ServerSettings settings) {
+        int timeout = settings.batching().requestTimeoutMs();
+        return timeout > 0 ? timeout : 30_000;
+    }
+
     /** Throws BadSetting when a model can never fit MODEL_MEMORY_BUDGET. */
     ModelServer(ServerSettings settings, Loader loader, Map<String, Object> metadata) {
         this.settings = settings;
         this.loader = loader;
         this.metadata = metadata;
         this.store = new ModelStore(settings.models(), loader, settings.memoryBudget(), settings.predictors(cores()),
-                settings.batching().maxQueue(), metrics);
+                settings.batching().maxQueue(), roomWaitMs(settings), metrics);
     }
 
     public static void main(String... args) {
@@ -285,18 +292,22 @@ public final class ModelServer {
 
     /** Queues an encoded request; false when the copy's queue is full. */
     boolean submit(ModelCopy copy, InferenceJob job) {
-        pending.incrementAndGet();
         if (!pool.submit(copy, job)) {
-            pending.decrementAndGet();
             return false;
         }
         job.result.whenComplete((answer, e) -> {
-            pending.decrementAndGet();
             if (e instanceof ModelQueue.ClientGone) {
                 metrics.refused.labelValues(copy.name, "client_gone").inc();
             }
         });
         return true;
+    }
+
+    /** Counts an accepted request until its answer is done (waiting for a model's load, queued or computing): drain waits for it. */
+    <T> CompletableFuture<T> track(CompletableFuture<T> answer) {
+        pending.incrementAndGet();
+        answer.whenComplete((a, e) -> pending.decrementAndGet());
+        return answer;
     }
 
     ServerError refuseFull(ModelCopy copy) {

@@ -1,20 +1,26 @@
 package server;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Which distinct models are in memory. Without a memory budget every model is pinned and loads at
  * start. With one, a request for a model not in memory loads it (concurrent requests for it wait
  * on the same load) and, to make room, the least recently used models that are neither pinned nor
- * in use are unloaded. A model is in use from the moment a request asks for it until its answer
- * is done, so a model is never unloaded under a queued or running request.
+ * in use are unloaded; when all are in use, the load waits for one to be released. A model is in
+ * use from the moment a request asks for it until its answer is done, so a model is never
+ * unloaded under a queued or running request.
  */
 final class ModelStore {
     enum State { UNLOADED, LOADING, LOADED }
@@ -51,12 +57,18 @@ final class ModelStore {
     private final Map<String, Stored> byName = new LinkedHashMap<>();
     private final List<ModelCopy> copies = new ArrayList<>();
     private final ExecutorService loads = Executors.newCachedThreadPool(Thread.ofPlatform().name("model-load-", 0).daemon().factory());
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("model-room")
+            .daemon().factory());
+    /** Loads waiting for models in use to be released before they can make room, oldest first. */
+    private final Deque<Stored> waiting = new ArrayDeque<>();
+    private final long roomWaitMs;
     private long used;
     private long clock;
 
     /** Checks that the models fit the budget (BadSetting when one never could) and numbers their copies. */
     ModelStore(List<ModelSource> sources, ModelServer.Loader loader, long budget, int runnersPerCopy, int maxQueue,
-               ServerMetrics metrics) {
+               long roomWaitMs, ServerMetrics metrics) {
+        this.roomWaitMs = roomWaitMs;
         this.loader = loader;
         this.metrics = metrics;
         this.budget = budget;
@@ -112,7 +124,9 @@ final class ModelStore {
 
     /**
      * Marks the model in use and completes once it is in memory: at once on a hit; after its load
-     * on a miss (one load however many ask). Every acquire is paired with a {@link #release}.
+     * on a miss (one load however many ask). A load that finds the budget held by models in use
+     * waits for one of them to be released, for at most roomWaitMs (then 503). Every acquire is
+     * paired with a {@link #release}.
      */
     synchronized CompletableFuture<Void> acquire(Stored s) {
         s.inUse++;
@@ -125,14 +139,12 @@ final class ModelStore {
         if (s.state == State.UNLOADED) {
             s.state = State.LOADING;
             s.failure = null;
-            try {
-                makeRoom(s);
-            } catch (ServerError e) {
-                s.state = State.UNLOADED;
-                return CompletableFuture.failedFuture(e);
+            s.loading = new CompletableFuture<>();
+            if (!tryStart(s)) {
+                waiting.add(s);
+                CompletableFuture<Void> mine = s.loading;
+                timer.schedule(() -> giveUpWaiting(s, mine), roomWaitMs, TimeUnit.MILLISECONDS);
             }
-            used += s.bytes;
-            s.loading = CompletableFuture.runAsync(() -> load(s), loads);
         }
         return s.loading;
     }
@@ -140,34 +152,56 @@ final class ModelStore {
     synchronized void release(Stored s) {
         s.inUse--;
         s.lastUsed = ++clock;
+        if (s.inUse == 0 && !waiting.isEmpty()) {
+            startWaiting();
+        }
+    }
+
+    /** Starts the loads that wait for room, oldest first, as far as room can now be made. Holds the lock. */
+    private void startWaiting() {
+        for (Iterator<Stored> it = waiting.iterator(); it.hasNext(); ) {
+            if (tryStart(it.next())) {
+                it.remove();
+            }
+        }
+    }
+
+    private synchronized void giveUpWaiting(Stored s, CompletableFuture<Void> loading) {
+        if (s.loading == loading && waiting.remove(s)) {
+            s.state = State.UNLOADED;
+            metrics.refused.labelValues(s.name(), "no_room").inc();
+            loading.completeExceptionally(ServerError.unavailable("model " + s.name() + " is not in memory and MODEL_MEMORY_BUDGET ("
+                    + MemoryBudget.mib(budget) + ") stayed held by models in use for " + roomWaitMs + " ms; try again shortly", 1));
+        }
     }
 
     /**
-     * Unloads the least recently used idle unpinned models until s fits. Done here, under the
-     * store's lock, so that no request can reach a model half unloaded (closing takes milliseconds).
+     * Unloads the least recently used idle unpinned models until s fits, and starts loading s;
+     * false (nothing unloaded) when they cannot make room. Unloading is done here, under the
+     * store's lock, so that no request can reach a model half unloaded (it takes milliseconds).
      */
-    private void makeRoom(Stored s) {
-        List<Stored> evict = new ArrayList<>();
-        if (budget <= 0) {
-            return;
-        }
-        List<Stored> candidates = byName.values().stream()
-                .filter(o -> o != s && o.state == State.LOADED && !o.source.pinned() && o.inUse == 0)
-                .sorted(Comparator.comparingLong(o -> o.lastUsed)).toList();
-        long free = budget - used;
-        for (Stored o : candidates) {
-            if (free >= s.bytes) {
-                break;
+    private boolean tryStart(Stored s) {
+        if (budget > 0) {
+            List<Stored> candidates = byName.values().stream()
+                    .filter(o -> o != s && o.state == State.LOADED && !o.source.pinned() && o.inUse == 0)
+                    .sorted(Comparator.comparingLong(o -> o.lastUsed)).toList();
+            List<Stored> evict = new ArrayList<>();
+            long free = budget - used;
+            for (Stored o : candidates) {
+                if (free >= s.bytes) {
+                    break;
+                }
+                evict.add(o);
+                free += o.bytes;
             }
-            evict.add(o);
-            free += o.bytes;
+            if (free < s.bytes) {
+                return false;
+            }
+            evict.forEach(this::unload);
         }
-        if (free < s.bytes) {
-            metrics.refused.labelValues(s.name(), "no_room").inc();
-            throw ServerError.unavailable("model " + s.name() + " is not in memory and MODEL_MEMORY_BUDGET ("
-                    + MemoryBudget.mib(budget) + ") is held by models in use; try again shortly", 1);
-        }
-        evict.forEach(this::unload);
+        used += s.bytes;
+        loads.execute(() -> load(s));
+        return true;
     }
 
     /** On a load thread: loads s (once, or once per copy) and attaches its copies. */
@@ -185,13 +219,15 @@ final class ModelStore {
             s.copies.forEach(ModelCopy::detach);
             made.forEach(ServedModel::close);
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            ModelServer.log("level=error event=load_failed model=%s error=\"%s\"", s.name(), why.replace("\"", "'"));
             synchronized (this) {
                 s.state = State.UNLOADED;
                 s.failure = why;
                 used -= s.bytes;
+                startWaiting();
             }
-            ModelServer.log("level=error event=load_failed model=%s error=\"%s\"", s.name(), why.replace("\"", "'"));
-            throw new ServerError(500, "model " + s.name() + " failed to load: " + why);
+            s.loading.completeExceptionally(new ServerError(500, "model " + s.name() + " failed to load: " + why));
+            return;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         synchronized (this) {
@@ -204,9 +240,10 @@ final class ModelStore {
         s.copies.forEach(c -> metrics.loadSeconds.labelValues(c.name).set(seconds));
         ModelServer.log("level=info event=model_loaded model=%s copies=%d seconds=%.2f shared=%s bytes=%d batches=\"%s\"", s.name(),
                 s.copies.size(), seconds, loader.sharedWeights(), s.bytes, made.get(0).shapeNote());
+        s.loading.complete(null);
     }
 
-    /** Holds the lock (see makeRoom). */
+    /** Holds the lock (see tryStart). */
     private void unload(Stored o) {
         o.state = State.UNLOADED;
         used -= o.bytes;
@@ -241,6 +278,7 @@ final class ModelStore {
     /** At shutdown: every model out of memory. */
     synchronized void closeAll() {
         loads.shutdownNow();
+        timer.shutdownNow();
         for (Stored s : byName.values()) {
             s.state = State.UNLOADED;
             s.copies.forEach(ModelCopy::detach);

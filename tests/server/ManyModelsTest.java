@@ -45,6 +45,8 @@ class ManyModelsTest {
         final Map<String, AtomicInteger> loads = new ConcurrentHashMap<>();
         final Map<String, AtomicInteger> closed = new ConcurrentHashMap<>();
         volatile CountDownLatch gate = new CountDownLatch(0);
+        /** Holds forwards of model a: a stays in use. */
+        volatile CountDownLatch busyA = new CountDownLatch(0);
 
         @Override
         public ServedModel load(ModelSource source, int copy) throws Exception {
@@ -58,7 +60,16 @@ class ManyModelsTest {
 
                 @Override
                 public Runner newRunner() {
-                    return (batch, postprocess) -> batch.stream().map(e -> new Models.Answer(source.name(), 0, 1, false, 0)).toList();
+                    return (batch, postprocess) -> {
+                        if (source.name().equals("a")) {
+                            try {
+                                busyA.await();
+                            } catch (InterruptedException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                        return batch.stream().map(e -> new Models.Answer(source.name(), 0, 1, false, 0)).toList();
+                    };
                 }
 
                 @Override
@@ -215,6 +226,34 @@ class ManyModelsTest {
             assertEquals(1, loader.loads("a"));
         } finally {
             loader.gate.countDown();
+            s.drain();
+        }
+    }
+
+    @Test
+    void aLoadWaitsUntilTheModelInUseIsReleased() throws Exception {
+        Named loader = new Named();
+        ModelServer s = start(env(models("a", "b"), "200", "main"), loader);
+        try {
+            loader.busyA = new CountDownLatch(1);
+            CompletableFuture<HttpResponse<String>> a = ServingCoreTest.getAsync(s, "/predictions/a");
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!statuses(s).get("a").equals("ready") && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            CompletableFuture<HttpResponse<String>> b = ServingCoreTest.getAsync(s, "/predictions/b");
+            while (!statuses(s).get("b").equals("loading") && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(200);
+            assertEquals("loading", statuses(s).get("b"), "b waits: a is in use and main is pinned");
+            assertEquals("ready", statuses(s).get("a"));
+            loader.busyA.countDown();
+            assertEquals("{\"detail\":\"a\"}", a.get(30, TimeUnit.SECONDS).body());
+            assertEquals("{\"detail\":\"b\"}", b.get(30, TimeUnit.SECONDS).body());
+            assertEquals("unloaded", statuses(s).get("a"));
+        } finally {
+            loader.busyA.countDown();
             s.drain();
         }
     }
