@@ -4,7 +4,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import lib.LoadedModel;
-import lib.Models;
+import lib.ModelSpec;
 import lib.QaCodec;
 
 /**
@@ -16,7 +16,7 @@ final class DjlLoader {
     }
 
     static ModelServer.Loader of(ServerSettings settings, Map<String, Object> metadata) {
-        Models.Spec spec = Models.specOf(settings.modelDir(), settings.processor(), settings.intraOpThreads(ModelServer.cores()), 1,
+        ModelSpec spec = ModelSpec.ofTrace(settings.modelDir(), settings.processor(), settings.intraOpThreads(ModelServer.cores()), 1,
                 settings.neuronLibraryPath());
         // a trace that says its model takes only its traced shape keeps it
         boolean tracedShapeOnly = Boolean.FALSE.equals(metadata.get("dynamic_length"));

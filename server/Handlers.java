@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import lib.Models;
+import lib.Answer;
 
 /**
  * The HTTP handlers: parse a request, hand it to the model copy's queue, answer. They never run a
@@ -105,7 +105,7 @@ final class Handlers {
         ctx.future(() -> job.result.thenAccept(answer -> answer(ctx, answer)));
     }
 
-    private static void answer(Context ctx, Models.Answer answer) {
+    private static void answer(Context ctx, Answer answer) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("detail", answer.text());
         if (answer.truncated()) {

@@ -14,7 +14,7 @@
 //DEPS ai.djl.huggingface:tokenizers:0.36.0
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
 //SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java Errors.java DjlLoader.java
-//SOURCES ../lib/Models.java ../lib/LoadedModel.java ../lib/QaBatch.java ../lib/QaCodec.java
+//SOURCES ../lib/ModelSpec.java ../lib/TorchEngine.java ../lib/Answer.java ../lib/ModelException.java ../lib/LoadedModel.java ../lib/QaBatch.java ../lib/QaCodec.java
 package server;
 
 import io.javalin.Javalin;
@@ -27,7 +27,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import lib.Models;
+import lib.ModelException;
+import lib.ModelSpec;
+import lib.TorchEngine;
 
 /**
  * The model server: NUM_MODELS copies of the traced model in one JVM, served over HTTP with the
@@ -78,13 +80,13 @@ public final class ModelServer {
     }
 
     public static void main(String... args) {
-        Models.quietEngineWarnings();
+        TorchEngine.quietWarnings();
         ServerSettings settings;
         Map<String, Object> metadata;
         try {
             settings = ServerSettings.fromEnv(System.getenv());
-            metadata = Models.metadata(settings.modelDir());
-        } catch (ServerSettings.BadSetting | Models.ModelException e) {
+            metadata = ModelSpec.metadata(settings.modelDir());
+        } catch (ServerSettings.BadSetting | ModelException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
             return;
