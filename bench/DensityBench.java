@@ -42,7 +42,7 @@ public final class DensityBench {
         double seconds = args.length > 3 ? Double.parseDouble(args[3]) : tiny ? 20 : 30;
         Path base = tiny ? ServingBench.tinyModel() : ServingBench.fullModel(kind);
         List<Path> variants = variants(base, kind, models);
-        long bytes = Files.size(base.resolve(String.valueOf(lib.Models.metadata(base).get("file"))));
+        long bytes = Files.size(base.resolve(String.valueOf(lib.ModelSpec.metadata(base).get("file"))));
         long budget = fit * bytes + bytes / 2;
         System.out.printf(Locale.ROOT, "density, %s: %d distinct models of %.1f MiB, budget %.1f MiB (%d fit), %d cores, %s%n%n",
                 kind, models, bytes / 1048576.0, budget / 1048576.0, fit, ServingBench.CORES, ServingBench.cpuName());

@@ -22,8 +22,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import lib.Models;
+import lib.ModelSpec;
 import lib.QaCodec;
+import lib.QaModel;
 import lib.Readiness;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -74,14 +75,14 @@ public final class ServingBench {
         }
     }
 
-    /** In-process (tokenize, forward, decode on Models.QaModel) against the server process, same callers. */
+    /** In-process (tokenize, forward, decode on QaModel) against the server process, same callers. */
     static void ceiling(Path trace, double seconds) throws Exception {
         System.out.println("| path | requests/s | p50 ms | p99 ms |");
         System.out.println("| --- | ---: | ---: | ---: |");
         for (int callers : new int[] {2, 8}) {
-            Models.Spec spec = Models.specOf(trace, "cpu", 1, 1, null);
+            ModelSpec spec = ModelSpec.ofTrace(trace, "cpu", 1, 1, null);
             Result inProcess;
-            try (Models.QaModel m = Models.load(spec, CORES, 16)) {
+            try (QaModel m = QaModel.load(spec, CORES, 16)) {
                 m.warmUp();
                 inProcess = run("in-process, " + callers + " callers", callers, seconds,
                         () -> m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null);

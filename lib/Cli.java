@@ -17,7 +17,7 @@ public final class Cli {
     public static int run(Object command, String... args) {
         // libraries (DJL, fabric8, the AWS SDK) log through SLF4J; the scripts speak for themselves
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getenv("JDO_DEBUG") != null ? "debug" : "warn");
-        Models.quietEngineWarnings();
+        TorchEngine.quietWarnings();
         CommandLine cl = new CommandLine(command);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             if (ex instanceof CliError e) {

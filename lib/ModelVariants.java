@@ -30,12 +30,12 @@ public final class ModelVariants {
     /** Writes the variant trace folder {@code out} (model name {@code name}) of {@code traceDir}. */
     @SuppressWarnings("unchecked")
     public static Path write(Path traceDir, Path out, String name, float headScale) {
-        Map<String, Object> meta = new LinkedHashMap<>(Models.metadata(traceDir));
-        Models.Spec spec = Models.specOf(traceDir, "cpu", 0, 0, null);
+        Map<String, Object> meta = new LinkedHashMap<>(ModelSpec.metadata(traceDir));
+        ModelSpec spec = ModelSpec.ofTrace(traceDir, "cpu", 0, 0, null);
         try {
             Files.createDirectories(out);
-            Device device = Models.startEngine(spec);
-            try (Model model = Model.newInstance(name, device, Models.ENGINE)) {
+            Device device = TorchEngine.start(spec);
+            try (Model model = Model.newInstance(name, device, TorchEngine.NAME)) {
                 // trainParam: parameters that may be changed in place (loaded for inference they may not)
                 model.load(spec.modelFile(), null, Map.of("trainParam", "true"));
                 PtSymbolBlock block = (PtSymbolBlock) model.getBlock();
@@ -44,7 +44,7 @@ public final class ModelVariants {
                 try {
                     List<Parameter> params = block.getParameters().values();
                     if (params.size() < 2) {
-                        throw new Models.ModelException(spec.modelFile() + " has no head to vary");
+                        throw new ModelException(spec.modelFile() + " has no head to vary");
                     }
                     for (Parameter p : params.subList(params.size() - 2, params.size())) {
                         p.getArray().muli(headScale);
@@ -64,7 +64,7 @@ public final class ModelVariants {
                     new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(meta));
             return out;
         } catch (IOException | ai.djl.MalformedModelException e) {
-            throw new Models.ModelException("cannot write variant " + out + ": " + e.getMessage(), e);
+            throw new ModelException("cannot write variant " + out + ": " + e.getMessage(), e);
         }
     }
 }

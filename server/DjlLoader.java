@@ -6,7 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import lib.LoadedModel;
-import lib.Models;
+import lib.ModelSpec;
 import lib.QaCodec;
 
 /**
@@ -25,8 +25,8 @@ final class DjlLoader {
         return new ModelServer.Loader() {
             @Override
             public ServedModel load(ModelSource source, int copy) {
-                Map<String, Object> metadata = Models.metadata(source.dir());
-                Models.Spec spec = Models.specOf(source.dir(), settings.processor(), threads, 1, settings.neuronLibraryPath());
+                Map<String, Object> metadata = ModelSpec.metadata(source.dir());
+                ModelSpec spec = ModelSpec.ofTrace(source.dir(), settings.processor(), threads, 1, settings.neuronLibraryPath());
                 // a trace that says its model takes only its traced shape keeps it
                 boolean tracedShapeOnly = Boolean.FALSE.equals(metadata.get("dynamic_length"));
                 ServedModel model = ServedModel.of(LoadedModel.load(spec, bucket, tracedShapeOnly));
@@ -43,7 +43,7 @@ final class DjlLoader {
             @Override
             public long bytes(ModelSource source) {
                 try {
-                    long file = Files.size(source.dir().resolve(String.valueOf(Models.metadata(source.dir()).get("file"))));
+                    long file = Files.size(source.dir().resolve(String.valueOf(ModelSpec.metadata(source.dir()).get("file"))));
                     return neuron ? file * source.copies() : file;
                 } catch (IOException e) {
                     throw new ServerSettings.BadSetting("model " + source.name() + ": cannot read its model file in " + source.dir()
@@ -53,7 +53,7 @@ final class DjlLoader {
 
             @Override
             public Map<String, Object> metadata(ModelSource source) {
-                return Models.metadata(source.dir());
+                return ModelSpec.metadata(source.dir());
             }
         };
     }

@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
-import lib.Models;
+import lib.Answer;
 
 /**
  * The HTTP handlers: parse a request, hand it to the model copy's queue, answer. They never run a
@@ -134,7 +134,7 @@ final class Handlers {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
         BooleanSupplier connected = connected(ctx);
         ModelStore store = server.store();
-        CompletableFuture<Models.Answer> answer = server.track(new CompletableFuture<>());
+        CompletableFuture<Answer> answer = server.track(new CompletableFuture<>());
         store.acquire(copy.stored).whenComplete((loaded, failed) -> {
             if (failed != null || answer.isDone()) {
                 store.release(copy.stored);
@@ -168,7 +168,7 @@ final class Handlers {
         ctx.future(() -> answer.thenAccept(a -> answer(ctx, a)));
     }
 
-    private static void answer(Context ctx, Models.Answer answer) {
+    private static void answer(Context ctx, Answer answer) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("detail", answer.text());
         if (answer.truncated()) {

@@ -15,7 +15,8 @@
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
 //SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java Errors.java DjlLoader.java
 //SOURCES ModelSource.java ModelStore.java MemoryBudget.java
-//SOURCES ../lib/Models.java ../lib/LoadedModel.java ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java
+//SOURCES ../lib/ModelSpec.java ../lib/TorchEngine.java ../lib/Answer.java ../lib/ModelException.java ../lib/LoadedModel.java
+//SOURCES ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java
 package server;
 
 import io.javalin.Javalin;
@@ -28,7 +29,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import lib.Models;
+import lib.ModelException;
+import lib.ModelSpec;
+import lib.TorchEngine;
 
 /**
  * The model server: NUM_MODELS copies of the traced model in one JVM (and copies of the distinct
@@ -99,13 +102,13 @@ public final class ModelServer {
     }
 
     public static void main(String... args) {
-        Models.quietEngineWarnings();
+        TorchEngine.quietWarnings();
         ModelServer server;
         try {
             ServerSettings settings = ServerSettings.fromEnv(System.getenv());
-            Map<String, Object> metadata = Models.metadata(settings.modelDir());
+            Map<String, Object> metadata = ModelSpec.metadata(settings.modelDir());
             server = new ModelServer(settings, loader(settings), metadata);
-        } catch (ServerSettings.BadSetting | Models.ModelException e) {
+        } catch (ServerSettings.BadSetting | ModelException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
             return;

@@ -79,8 +79,8 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
             return name.strip();
         }
         try {
-            return String.valueOf(lib.Models.metadata(modelDir).getOrDefault("model", "default"));
-        } catch (lib.Models.ModelException e) {
+            return String.valueOf(lib.ModelSpec.metadata(modelDir).getOrDefault("model", "default"));
+        } catch (lib.ModelException e) {
             return "default";
         }
     }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import lib.Models;
+import lib.Answer;
 
 /**
  * The threads that run forwards: as many as may compute at once (the cores divided by the
@@ -109,7 +109,7 @@ final class WorkerPool {
             metrics.queueWait.labelValues(copy.name).observe((start - job.queuedNanos) / 1e9);
         }
         metrics.batchSize.labelValues(copy.name).observe(batch.size());
-        List<Models.Answer> answers;
+        List<Answer> answers;
         try {
             answers = runner.answer(inputs, postprocess);
         } catch (RuntimeException e) {

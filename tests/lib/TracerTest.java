@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** model_source kinds and the trace folder (the model itself is checked in ModelsTest). */
+/** model_source kinds and the trace folder (the model itself is checked in QaModelTest). */
 class TracerTest {
     @TempDir
     Path dir;

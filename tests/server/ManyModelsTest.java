@@ -19,7 +19,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import lib.ModelVariants;
-import lib.Models;
+import lib.Answer;
+import lib.ModelSpec;
 import lib.QaCodec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,7 +69,7 @@ class ManyModelsTest {
                                 throw new IllegalStateException(e);
                             }
                         }
-                        return batch.stream().map(e -> new Models.Answer(source.name(), 0, 1, false, 0)).toList();
+                        return batch.stream().map(e -> new Answer(source.name(), 0, 1, false, 0)).toList();
                     };
                 }
 
@@ -129,7 +130,7 @@ class ManyModelsTest {
         // the same weights with the answer head negated: a model that answers otherwise
         Path other = ModelVariants.write(primary, dir.resolve("negated"), "negated", -1f);
         ServerSettings settings = ModelServerTest.settings(primary, 2, 1, Map.of("MODELS", "negated=" + other + "*2"));
-        ModelServer s = new ModelServer(settings, ModelServer.loader(settings), Models.metadata(primary)).start();
+        ModelServer s = new ModelServer(settings, ModelServer.loader(settings), ModelSpec.metadata(primary)).start();
         try {
             assertTrue(s.awaitLoaded());
             String question = "?seq_0=" + ModelServerTest.q(QaCodec.SAMPLE_QUESTION);

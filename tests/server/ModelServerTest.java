@@ -54,7 +54,7 @@ class ModelServerTest {
     static void start() throws Exception {
         modelDir = TracedModel.bundled(dir, Map.of());
         ServerSettings s = settings(modelDir, 2, 2);
-        server = new ModelServer(s, ModelServer.loader(s), lib.Models.metadata(modelDir)).start();
+        server = new ModelServer(s, ModelServer.loader(s), lib.ModelSpec.metadata(modelDir)).start();
         assertTrue(server.awaitLoaded());
         base = "http://127.0.0.1:" + server.port();
     }
@@ -223,7 +223,7 @@ class ModelServerTest {
                 if (fail) {
                     throw new IllegalStateException("boom");
                 }
-                return batch.stream().map(e -> new lib.Models.Answer("ok", 0, 1, false, 0)).toList();
+                return batch.stream().map(e -> new lib.Answer("ok", 0, 1, false, 0)).toList();
             };
         }
 

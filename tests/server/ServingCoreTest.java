@@ -22,7 +22,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import lib.LoadedModel;
-import lib.Models;
+import lib.Answer;
+import lib.ModelSpec;
 import lib.QaCodec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -86,12 +87,12 @@ class ServingCoreTest {
                 while (System.nanoTime() < until) {
                     x += Math.sqrt(x + 1);
                 }
-                List<Models.Answer> answers = new ArrayList<>();
+                List<Answer> answers = new ArrayList<>();
                 for (QaCodec.Encoded e : batch) {
                     String q = new String(e.ids().length == 0 ? new int[0]
                             : java.util.Arrays.stream(e.ids()).mapToInt(v -> (int) v).toArray(), 0, e.ids().length);
                     computed.add(q);
-                    answers.add(new Models.Answer(q + (x < 0 ? "?" : ""), 0, 1, false, 0));
+                    answers.add(new Answer(q + (x < 0 ? "?" : ""), 0, 1, false, 0));
                 }
                 return answers;
             };
@@ -123,7 +124,7 @@ class ServingCoreTest {
         ModelServer s = new ModelServer(settings, (m, i) -> {
             loads.incrementAndGet();
             return real.load(m, i);
-        }, Models.metadata(modelDir)).start();
+        }, ModelSpec.metadata(modelDir)).start();
         try {
             assertTrue(s.awaitLoaded());
             assertEquals(1, loads.get(), "three copies, one load");
@@ -141,7 +142,7 @@ class ServingCoreTest {
 
     @Test
     void batchedAnswersEqualUnbatchedOnes() throws Exception {
-        Models.Spec spec = Models.specOf(modelDir, "cpu", 1, 1, "");
+        ModelSpec spec = ModelSpec.ofTrace(modelDir, "cpu", 1, 1, "");
         String[][] pairs = {
             {QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT},
             {"what does the red fox say?", "in the wood the red fox says: 'catch me if you can' and runs."},
@@ -156,16 +157,16 @@ class ServingCoreTest {
                 for (String[] p : pairs) {
                     encoded.add(model.codec().encodeTokens(p[0], p[1]));
                 }
-                List<Models.Answer> batched = model.answer(predictor, encoded, true);
+                List<Answer> batched = model.answer(predictor, encoded, true);
                 for (int i = 0; i < pairs.length; i++) {
-                    Models.Answer alone = model.answer(predictor, List.of(encoded.get(i)), true).get(0);
+                    Answer alone = model.answer(predictor, List.of(encoded.get(i)), true).get(0);
                     assertEquals(alone.text(), batched.get(i).text(), "pair " + i + ", bucket " + bucket);
                     assertEquals(alone.startIndex(), batched.get(i).startIndex());
                     assertEquals(alone.endIndex(), batched.get(i).endIndex());
                 }
                 assertEquals("i think i can", batched.get(0).text());
                 assertNotEquals(batched.get(0).text(), batched.get(1).text(), "rows keep their own answers");
-                textsByBucket.put(bucket, batched.stream().map(Models.Answer::text).toList());
+                textsByBucket.put(bucket, batched.stream().map(Answer::text).toList());
             }
         }
         assertEquals(textsByBucket.get(0), textsByBucket.get(16), "right-sized sequences answer as full padding does");
@@ -174,7 +175,7 @@ class ServingCoreTest {
 
     @Test
     void aModelThatTakesOnlyItsTracedShapeGetsExactlyThat() throws Exception {
-        Models.Spec spec = Models.specOf(modelDir, "cpu", 1, 1, "");
+        ModelSpec spec = ModelSpec.ofTrace(modelDir, "cpu", 1, 1, "");
         try (LoadedModel model = LoadedModel.load(spec, 16, true); var predictor = model.newPredictor()) {
             assertFalse(model.variableLength());
             assertEquals(spec.batchSize(), model.maxRows(), "one traced batch per forward");
