@@ -249,7 +249,8 @@ public final class ServingBench {
 
     /** Runs the model server as its own process (QUIET, 2 predictors per copy unless set) around the work. */
     static <T> T server(Path trace, Map<String, String> settings, WithServer<T> work) throws Exception {
-        int port = lib.LocalRuntime.freePort(18700, java.util.Set.of());
+        // a random start: two benchmarks at once must not find each other's server ready
+        int port = lib.LocalRuntime.freePort(18700 + java.util.concurrent.ThreadLocalRandom.current().nextInt(1000), java.util.Set.of());
         probePort = lib.LocalRuntime.freePort(port + 1, java.util.Set.of(port));
         Path log = Files.createTempFile("bench-server", ".log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
