@@ -1,7 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES lib/*.java
+//SOURCES lib/Cli.java lib/CliError.java lib/Config.java lib/Console.java lib/ProcessorDefaults.java lib/Shell.java lib/StepCommand.java
 
 import java.util.ArrayList;
 import java.util.List;

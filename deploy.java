@@ -1,7 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES lib/*.java
+//SOURCES lib/Cli.java lib/CliError.java lib/Console.java lib/KubernetesRuntime.java lib/ProcessorDefaults.java lib/Runtimes.java lib/StepCommand.java
 
 import java.nio.file.Path;
 import lib.Cli;
@@ -31,14 +31,14 @@ public class deploy extends StepCommand {
         if (config().runtime().equals("kubernetes")) {
             warnAboutInstanceType();
         }
-        runtime().deployRun();
+        Runtimes.of(config()).deployRun();
         return 0;
     }
 
     @Command(name = "status", description = "Shows the servers, or only server N.")
     int status(@Parameters(paramLabel = "N", arity = "0..1") Integer n) {
         Integer index = Runtimes.checkServer(config(), n);
-        runtime().deployStatus(index);
+        Runtimes.of(config()).deployStatus(index);
         return 0;
     }
 
@@ -46,20 +46,20 @@ public class deploy extends StepCommand {
     int logs(@Parameters(paramLabel = "N", arity = "0..1") Integer n,
              @Option(names = "--no-follow", description = "Print what is there and exit") boolean noFollow) {
         Integer index = Runtimes.checkServer(config(), n);
-        runtime().deployLogs(index, !noFollow);
+        Runtimes.of(config()).deployLogs(index, !noFollow);
         return 0;
     }
 
     @Command(name = "exec", description = "Opens a shell where server N runs.")
     int exec(@Parameters(paramLabel = "N") int n) {
         Integer index = Runtimes.checkServer(config(), n);
-        runtime().deployExec(index);
+        Runtimes.of(config()).deployExec(index);
         return 0;
     }
 
     @Command(name = "stop", description = "Stops and removes the servers.")
     int stop() {
-        runtime().deployStop();
+        Runtimes.of(config()).deployStop();
         return 0;
     }
 

@@ -1,7 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES lib/*.java
+//SOURCES lib/Artifacts.java lib/Cli.java lib/Console.java lib/ImageTransfer.java lib/Images.java lib/Pack.java lib/StepCommand.java
 
 import java.nio.file.Path;
 import lib.Cli;

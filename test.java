@@ -1,7 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true
-//SOURCES lib/*.java
+//SOURCES lib/Artifacts.java lib/BenchmarkReport.java lib/Cli.java lib/CliError.java lib/Console.java lib/ImageTransfer.java lib/Images.java lib/Runtimes.java lib/StepCommand.java
 
 import lib.Artifacts;
 import lib.BenchmarkReport;
@@ -51,9 +51,9 @@ public class test extends StepCommand {
             throw CliError.badInput("unknown test '" + testName + "': use seq, rnd, bmk or bma");
         }
         if ("bma".equals(testName)) {
-            BenchmarkReport.print(config(), runtime().finishedTestOutputs());
+            BenchmarkReport.print(config(), Runtimes.of(config()).finishedTestOutputs());
         } else {
-            runtime().testRun(testName);
+            Runtimes.of(config()).testRun(testName);
         }
         return 0;
     }
@@ -61,7 +61,7 @@ public class test extends StepCommand {
     @Command(name = "status", description = "Shows the test clients, or only client N.")
     int status(@Parameters(paramLabel = "N", arity = "0..1") Integer n) {
         Integer index = Runtimes.checkClient(config(), n);
-        runtime().testStatus(index);
+        Runtimes.of(config()).testStatus(index);
         return 0;
     }
 
@@ -69,20 +69,20 @@ public class test extends StepCommand {
     int logs(@Parameters(paramLabel = "N", arity = "0..1") Integer n,
              @Option(names = "--no-follow", description = "Print what is there and exit") boolean noFollow) {
         Integer index = Runtimes.checkClient(config(), n);
-        runtime().testLogs(index, !noFollow);
+        Runtimes.of(config()).testLogs(index, !noFollow);
         return 0;
     }
 
     @Command(name = "exec", description = "Opens a shell in test client N (default 0).")
     int exec(@Parameters(paramLabel = "N", arity = "0..1", defaultValue = "0") int n) {
         Integer index = Runtimes.checkClient(config(), n);
-        runtime().testExec(index);
+        Runtimes.of(config()).testExec(index);
         return 0;
     }
 
     @Command(name = "stop", description = "Stops and removes the test clients.")
     int stop() {
-        runtime().testStop();
+        Runtimes.of(config()).testStop();
         return 0;
     }
 

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Shell.java
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java Config.java Console.java Images.java Names.java Orchestrator.java Servers.java ServingRuntime.java Shell.java TestClients.java
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Config.java Console.java Images.java
+
 /**
  * push and pull of one image, as build.java (base), pack.java (model) and test.java (test) offer
  * them: runtime=local has no images, so there it says so and succeeds.

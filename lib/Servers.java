@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Config.java
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
