@@ -1,17 +1,16 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true
-//SOURCES lib/Artifacts.java lib/BenchmarkReport.java lib/Cli.java lib/CliError.java lib/Console.java lib/ImageTransfer.java lib/Images.java lib/Runtimes.java lib/StepCommand.java
+//SOURCES lib/Artifacts.java lib/BenchmarkReport.java lib/Cli.java lib/CliError.java lib/Console.java lib/ImageStepCommand.java lib/Images.java lib/Runtimes.java
 
 import lib.Artifacts;
 import lib.BenchmarkReport;
 import lib.Console;
 import lib.Cli;
 import lib.CliError;
-import lib.ImageTransfer;
+import lib.ImageStepCommand;
 import lib.Images;
 import lib.Runtimes;
-import lib.StepCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;
@@ -22,7 +21,10 @@ import picocli.CommandLine.Parameters;
                 "Tests: seq (every model of every server in order), rnd (num_requests random requests),",
                 "bmk (benchmark under load), bma (aggregate the results of finished bmk clients).",
                 "Example: ./test.java run bmk && ./test.java run bma"})
-public class test extends StepCommand {
+public class test extends ImageStepCommand {
+    public test() {
+        super(Images.Kind.TEST);
+    }
 
     @Command(name = "build", description = "Builds the test image (local: the client jar).")
     int build() {
@@ -32,16 +34,6 @@ public class test extends StepCommand {
         }
         new Images(config()).build(Images.Kind.TEST);
         return 0;
-    }
-
-    @Command(name = "push", description = "Pushes the test image to the registry.")
-    int push() {
-        return ImageTransfer.push(config(), Images.Kind.TEST);
-    }
-
-    @Command(name = "pull", description = "Pulls the test image from the registry.")
-    int pull() {
-        return ImageTransfer.pull(config(), Images.Kind.TEST);
     }
 
     @Command(name = "run", description = "Runs a test in num_test_containers clients (seq, rnd, bmk), aggregates (bma), or starts idle clients.")
