@@ -40,7 +40,7 @@ public class config extends StepCommand {
 
     @Command(name = "get", description = "Prints the effective value of one key.")
     int get(@Parameters(paramLabel = "KEY") String key) {
-        System.out.println(config().get(key));
+        Console.line(config().get(key));
         return 0;
     }
 

@@ -77,8 +77,7 @@ public class provision extends StepCommand {
         Stacks.parameters(config).forEach((k, v) -> out.append("#   ").append(k).append("=").append(v).append("\n"));
         out.append("# template: ").append(Stacks.TEMPLATE).append("\n");
         out.append(Stacks.template());
-        System.out.print(out);
-        System.out.flush();
+        Console.text(out.toString());
     }
 
     public static void main(String... args) {

@@ -23,14 +23,14 @@ public final class Cli {
             if (ex instanceof CliError e) {
                 Console.error(e.getMessage());
                 if (e.getCause() != null && debug()) {
-                    e.getCause().printStackTrace();
+                    Console.stackTrace(e.getCause());
                 }
                 return e.exitCode();
             }
             Console.error(ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage())
                     + (debug() ? "" : " (set JDO_DEBUG=1 for the stack trace)"));
             if (debug()) {
-                ex.printStackTrace();
+                Console.stackTrace(ex);
             }
             return CliError.FAILED;
         });

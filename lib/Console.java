@@ -35,6 +35,23 @@ public final class Console {
         return out;
     }
 
+    /** The stream warnings and errors go to, for libraries that write errors to a stream themselves (a remote shell). */
+    public static PrintStream stderr() {
+        return err;
+    }
+
+    /** A block of text as it is, for output that is itself a document (a template, a manifest). */
+    public static void text(String text) {
+        out.print(text);
+        out.flush();
+    }
+
+    /** A stack trace, when the user asked for one (JDO_DEBUG). */
+    public static void stackTrace(Throwable e) {
+        e.printStackTrace(err);
+        err.flush();
+    }
+
     /** What the command is doing now. */
     public static void step(String format, Object... args) {
         out.println(String.format(format, args));

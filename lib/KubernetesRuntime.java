@@ -224,7 +224,7 @@ public final class KubernetesRuntime implements ServingRuntime {
         String pod = pods.get(0).getMetadata().getName();
         Console.step("Opening a shell in pod %s (exit to leave) ...", pod);
         try (ExecWatch watch = api("exec into " + pod, () -> client().pods().inNamespace(namespace).withName(pod)
-                .redirectingInput().writingOutput(Console.stdout()).writingError(System.err).withTTY().exec("sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"))) {
+                .redirectingInput().writingOutput(Console.stdout()).writingError(Console.stderr()).withTTY().exec("sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"))) {
             Thread pump = Thread.ofPlatform().daemon().start(() -> {
                 try {
                     System.in.transferTo(watch.getInput());
