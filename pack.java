@@ -1,11 +1,13 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES lib/Artifacts.java lib/Cli.java lib/Console.java lib/ImageStepCommand.java lib/Images.java lib/Pack.java
+//SOURCES lib/Artifacts.java lib/Cli.java lib/Console.java lib/ImageStepCommand.java lib/Images.java lib/ModelSet.java lib/Pack.java
 
 import java.nio.file.Path;
+import java.util.List;
 import lib.Cli;
 import lib.ImageStepCommand;
+import lib.ModelSet;
 import lib.Images;
 import lib.Console;
 import lib.Pack;
@@ -22,9 +24,11 @@ public class pack extends ImageStepCommand {
 
     @Override
     public Integer call() {
-        Console.step("Packing %s with %s ...", names().tracedModelFile(), lib.Artifacts.SERVER_SOURCE);
+        List<String> extras = ModelSet.extras(config()).stream().map(ModelSet.Extra::name).toList();
+        Console.step("Packing %s%s with %s ...", names().tracedModelFile(), extras.isEmpty() ? "" : " and extra_models " + extras,
+                lib.Artifacts.SERVER_SOURCE);
         Path dir = Pack.assemble(config());
-        Console.info("packed into %s (model-server.jar, model/, config.properties)", dir);
+        Console.info("packed into %s (model-server.jar, model/, models/, config.properties)", dir);
         if (config().runtime().equals("local")) {
             return 0;
         }

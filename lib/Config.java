@@ -70,6 +70,19 @@ public final class Config {
         return config;
     }
 
+    /** The same configuration with more overrides, e.g. one of extra_models in place of the model. */
+    public Config with(Map<String, String> more) {
+        Map<String, String> merged = new LinkedHashMap<>(overrides);
+        more.forEach((key, value) -> {
+            checkKnown(key, "override " + key);
+            merged.put(key, value);
+        });
+        Config config = new Config(file, fileValues, merged);
+        config.derivers.putAll(derivers);
+        config.validate();
+        return config;
+    }
+
     /** Parses properties text, keeping the file's order; unknown keys are errors naming the line. */
     static Map<String, String> parse(String text, Path file) {
         Map<String, String> ordered = new LinkedHashMap<>();

@@ -1,6 +1,6 @@
 package lib;
 
-//SOURCES Config.java Console.java Images.java StepCommand.java
+//SOURCES Console.java Images.java StepCommand.java
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

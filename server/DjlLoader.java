@@ -1,5 +1,7 @@
 package server;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -8,23 +10,25 @@ import lib.ModelSpec;
 import lib.QaCodec;
 
 /**
- * Loads the trace folder's model with DJL. Copies share one loaded model, except on inf1/inf2,
- * where each copy is compiled for and loaded onto a NeuronCore of its own.
+ * Loads trace folders' models with DJL. Copies of a model share one loaded model, except on
+ * inf1/inf2, where each copy is compiled for and loaded onto a NeuronCore of its own.
  */
 final class DjlLoader {
     private DjlLoader() {
     }
 
-    static ModelServer.Loader of(ServerSettings settings, Map<String, Object> metadata) {
-        ModelSpec spec = ModelSpec.ofTrace(settings.modelDir(), settings.processor(), settings.intraOpThreads(ModelServer.cores()), 1,
-                settings.neuronLibraryPath());
-        // a trace that says its model takes only its traced shape keeps it
-        boolean tracedShapeOnly = Boolean.FALSE.equals(metadata.get("dynamic_length"));
+    static ModelServer.Loader of(ServerSettings settings) {
+        int threads = settings.intraOpThreads(ModelServer.cores());
         int bucket = settings.sequenceBucket();
         int warmBatch = settings.batching().maxBatchSize();
+        boolean neuron = settings.processor().startsWith("inf");
         return new ModelServer.Loader() {
             @Override
-            public ServedModel load(int copy) {
+            public ServedModel load(ModelSource source, int copy) {
+                Map<String, Object> metadata = ModelSpec.metadata(source.dir());
+                ModelSpec spec = ModelSpec.ofTrace(source.dir(), settings.processor(), threads, 1, settings.neuronLibraryPath());
+                // a trace that says its model takes only its traced shape keeps it
+                boolean tracedShapeOnly = Boolean.FALSE.equals(metadata.get("dynamic_length"));
                 ServedModel model = ServedModel.of(LoadedModel.load(spec, bucket, tracedShapeOnly));
                 warmUp(model, warmBatch);
                 return model;
@@ -32,7 +36,24 @@ final class DjlLoader {
 
             @Override
             public boolean sharedWeights() {
-                return !spec.neuron();
+                return !neuron;
+            }
+
+            /** The TorchScript file's size (once per copy on inf1/inf2): what its weights take in memory. */
+            @Override
+            public long bytes(ModelSource source) {
+                try {
+                    long file = Files.size(source.dir().resolve(String.valueOf(ModelSpec.metadata(source.dir()).get("file"))));
+                    return neuron ? file * source.copies() : file;
+                } catch (IOException e) {
+                    throw new ServerSettings.BadSetting("model " + source.name() + ": cannot read its model file in " + source.dir()
+                            + ": " + e.getMessage());
+                }
+            }
+
+            @Override
+            public Map<String, Object> metadata(ModelSource source) {
+                return ModelSpec.metadata(source.dir());
             }
         };
     }

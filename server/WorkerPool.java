@@ -92,7 +92,8 @@ final class WorkerPool {
      * When every worker is busy, requests queue up anyway and batches fill to maxBatchSize.
      */
     private int batchLimit(ModelCopy copy, int idleOthers) {
-        int limit = Math.min(maxBatchSize, copy.model.maxBatchRows());
+        ServedModel model = copy.model();
+        int limit = Math.min(maxBatchSize, model == null ? 1 : model.maxBatchRows());
         if (idleOthers <= 0) {
             return limit;
         }

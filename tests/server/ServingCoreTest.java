@@ -21,8 +21,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import lib.Answer;
 import lib.LoadedModel;
+import lib.Answer;
 import lib.ModelSpec;
 import lib.QaCodec;
 import org.junit.jupiter.api.BeforeAll;
@@ -111,7 +111,7 @@ class ServingCoreTest {
     }
 
     static ModelServer start(ServedModel model, int numModels, Map<String, String> env) {
-        ModelServer s = new ModelServer(ModelServerTest.settings(modelDir, numModels, 1, env), i -> model, Map.of()).start();
+        ModelServer s = new ModelServer(ModelServerTest.settings(modelDir, numModels, 1, env), (m, i) -> model, Map.of()).start();
         assertTrue(s.awaitLoaded());
         return s;
     }
@@ -119,11 +119,11 @@ class ServingCoreTest {
     @Test
     void copiesShareOneLoadedModel() throws Exception {
         ServerSettings settings = ModelServerTest.settings(modelDir, 3, 1);
-        ModelServer.Loader real = ModelServer.loader(settings, ModelSpec.metadata(modelDir));
+        ModelServer.Loader real = ModelServer.loader(settings);
         AtomicInteger loads = new AtomicInteger();
-        ModelServer s = new ModelServer(settings, i -> {
+        ModelServer s = new ModelServer(settings, (m, i) -> {
             loads.incrementAndGet();
-            return real.load(i);
+            return real.load(m, i);
         }, ModelSpec.metadata(modelDir)).start();
         try {
             assertTrue(s.awaitLoaded());
@@ -195,7 +195,7 @@ class ServingCoreTest {
             List<CompletableFuture<HttpResponse<String>>> queued = List.of(getAsync(s, "/predictions/model0?seq_0=second"),
                     getAsync(s, "/predictions/model0?seq_0=third"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (s.copies().get(0).queue.size() < 2 && System.nanoTime() < deadline) {
+            while (s.store().copies().get(0).queue.size() < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
             HttpResponse<String> refused = get(s, "/predictions/model0?seq_0=fourth");
