@@ -1,12 +1,13 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES lib/Cli.java lib/CliError.java lib/Console.java lib/KubernetesRuntime.java lib/ProcessorDefaults.java lib/Runtimes.java lib/StepCommand.java
+//SOURCES lib/Cli.java lib/CliError.java lib/Console.java lib/KubernetesRuntime.java lib/Prepull.java lib/ProcessorDefaults.java lib/Runtimes.java lib/StepCommand.java
 
 import java.nio.file.Path;
 import lib.Cli;
 import lib.Console;
 import lib.KubernetesRuntime;
+import lib.Prepull;
 import lib.ProcessorDefaults;
 import lib.CliError;
 import lib.Runtimes;
@@ -78,7 +79,7 @@ public class deploy extends StepCommand {
         if (!config().runtime().equals("kubernetes")) {
             throw CliError.unsupported("prepull is for runtime=kubernetes (runtime=" + config().runtime() + ")");
         }
-        new KubernetesRuntime(config()).prepull(action);
+        new Prepull(config()).run(action);
         return 0;
     }
 

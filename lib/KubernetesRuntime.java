@@ -248,35 +248,6 @@ public final class KubernetesRuntime implements ServingRuntime {
                 config.get("app_name"), ns);
     }
 
-    /** `deploy.java prepull start|status|stop`. */
-    public void prepull(String action) {
-        var daemonSet = manifests.prepull();
-        String ns = manifests.namespace();
-        switch (action) {
-            case "start" -> {
-                Manifests.write(names.appDir(), Map.of(daemonSet.getMetadata().getName() + ".yaml", List.of(daemonSet)));
-                ensureNamespace(ns);
-                apply(daemonSet);
-                Console.step("Pre-pulling %s onto every %s node (DaemonSet %s).", names.modelImage(), config.get("instance_type"),
-                        daemonSet.getMetadata().getName());
-            }
-            case "status" -> {
-                var current = api("reading DaemonSet", () -> client().apps().daemonSets().inNamespace(ns).withName(daemonSet.getMetadata().getName()).get());
-                if (current == null || current.getStatus() == null) {
-                    Console.step("No pre-pull DaemonSet %s in %s.", daemonSet.getMetadata().getName(), ns);
-                } else {
-                    Console.step("%s: %d of %d nodes have the image ready.", daemonSet.getMetadata().getName(),
-                            current.getStatus().getNumberReady(), current.getStatus().getDesiredNumberScheduled());
-                }
-            }
-            case "stop" -> {
-                api("deleting DaemonSet", () -> client().apps().daemonSets().inNamespace(ns).withName(daemonSet.getMetadata().getName()).delete());
-                Console.step("Deleted the pre-pull DaemonSet %s.", daemonSet.getMetadata().getName());
-            }
-            default -> throw CliError.badInput("prepull takes start, status or stop, not '" + action + "'");
-        }
-    }
-
     // ---------------------------------------------------------------- test
 
     @Override

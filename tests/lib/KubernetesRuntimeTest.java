@@ -262,6 +262,22 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void prepullStartsTheDaemonSetTellsItsStateAndStopDeletesIt() throws IOException {
+        Config config = config(Map.of("namespace", "prepull"));
+        Prepull prepull = new Prepull(config, new KubeApi(config, () -> client));
+        String name = new Manifests(config).prepull().getMetadata().getName();
+        assertEquals("No pre-pull DaemonSet " + name + " in prepull.\n", printed(() -> prepull.run("status")));
+        String started = printed(() -> prepull.run("start"));
+        assertTrue(started.startsWith("   creating namespace prepull\nPre-pulling ") && started.endsWith("node (DaemonSet " + name + ").\n"), started);
+        assertNotNull(client.apps().daemonSets().inNamespace("prepull").withName(name).get());
+        assertTrue(Files.isRegularFile(dir.resolve("app-tiny-bert-qa-cpu-c5.4xlarge/" + name + ".yaml")));
+        assertEquals("Deleted the pre-pull DaemonSet " + name + ".\n", printed(() -> prepull.run("stop")));
+        assertEquals(null, client.apps().daemonSets().inNamespace("prepull").withName(name).get());
+        CliError bad = assertThrows(CliError.class, () -> prepull.run("begin"));
+        assertEquals("prepull takes start, status or stop, not 'begin'", bad.getMessage());
+    }
+
+    @Test
     void onlyFinishedClientPodsAreReadForBma() throws IOException {
         KubernetesRuntime k = runtime(Map.of());
         client.pods().inNamespace("mpi").resource(new PodBuilder().withNewMetadata().withName("test-tiny-bert-qa-0-abcde").withNamespace("mpi")
