@@ -1,7 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES lib/*.java
+//SOURCES lib/Cli.java lib/Config.java lib/Console.java lib/ModelSet.java lib/Names.java lib/StepCommand.java lib/TraceCheck.java lib/Tracer.java
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,7 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES ServingBench.java
+//SOURCES ServingBench.java ../lib/ModelVariants.java
 package bench;
 
 import java.net.URI;

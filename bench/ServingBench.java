@@ -2,7 +2,7 @@
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
-//SOURCES ../server/ModelServer.java ../lib/*.java
+//SOURCES ../server/ModelServer.java ../lib/LocalRuntime.java ../lib/ModelSpec.java ../lib/QaCodec.java ../lib/QaModel.java ../lib/Readiness.java
 package bench;
 
 import java.net.URI;

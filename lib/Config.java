@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java ConfigKey.java ConfigKeys.java ProcessorDefaults.java
+
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;

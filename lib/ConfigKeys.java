@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES ConfigKey.java Precision.java
+
 import static lib.ConfigKey.bool;
 import static lib.ConfigKey.choice;
 import static lib.ConfigKey.count;

@@ -1,7 +1,6 @@
 package lib;
 
-//DEPS ai.djl:api:0.36.0
-//DEPS ai.djl.pytorch:pytorch-engine:0.36.0
+//SOURCES Answer.java ModelException.java ModelSpec.java QaBatch.java QaCodec.java TorchEngine.java
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;

@@ -1,6 +1,7 @@
 package lib;
 
 //DEPS io.fabric8:kubernetes-client:7.9.0
+//SOURCES CliError.java Config.java Console.java ModelSet.java Names.java Servers.java TestClients.java
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES ByteSize.java CliError.java Config.java Pack.java
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

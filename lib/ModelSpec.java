@@ -1,5 +1,8 @@
 package lib;
 
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.4
+//SOURCES ModelException.java
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

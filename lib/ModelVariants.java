@@ -1,7 +1,7 @@
 package lib;
 
-//DEPS ai.djl:api:0.36.0
-//DEPS ai.djl.pytorch:pytorch-engine:0.36.0
+//DEPS ai.djl:api ai.djl.pytorch:pytorch-engine
+//SOURCES ModelException.java ModelSpec.java TorchEngine.java Tracer.java
 
 import ai.djl.Device;
 import ai.djl.Model;

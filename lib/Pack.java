@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Artifacts.java CliError.java Config.java Console.java ModelSet.java Names.java TorchNative.java
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileSystem;

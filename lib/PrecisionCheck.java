@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Artifacts.java CliError.java Config.java Console.java ModelException.java ModelSpec.java QaCodec.java QaModel.java
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

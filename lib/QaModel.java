@@ -1,7 +1,6 @@
 package lib;
 
-//DEPS ai.djl:api:0.36.0
-//DEPS ai.djl.huggingface:tokenizers:0.36.0
+//SOURCES Answer.java LoadedModel.java ModelException.java ModelSpec.java QaBatch.java QaCodec.java TorchEngine.java
 
 import ai.djl.inference.Predictor;
 import ai.djl.translate.TranslateException;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES ByteSize.java Config.java ModelSet.java
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java Config.java ModelSet.java
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

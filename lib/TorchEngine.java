@@ -1,8 +1,9 @@
 package lib;
 
-//DEPS ai.djl:api:0.36.0
-//DEPS ai.djl.pytorch:pytorch-engine:0.36.0
-//DEPS ai.djl.pytorch:pytorch-jni:2.7.1-0.36.0
+// DJL's version is written here only: its BOM sets the version of every DJL artifact declared without one
+//DEPS ai.djl:bom:0.36.0@pom
+//DEPS ai.djl:api ai.djl.pytorch:pytorch-engine ai.djl.pytorch:pytorch-jni
+//SOURCES ModelException.java ModelSpec.java
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -45,6 +46,7 @@ public final class TorchEngine {
      * returns the device to load on.
      */
     static synchronized Device start(ModelSpec spec) {
+        quietWarnings();
         if (System.getProperty(OFFLINE) == null) {
             System.setProperty(OFFLINE, "true");
         }

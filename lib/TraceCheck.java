@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Answer.java CliError.java Config.java Console.java ModelException.java ModelSpec.java QaCodec.java QaModel.java TorchEngine.java
+
 import java.nio.file.Path;
 import java.util.Arrays;
 

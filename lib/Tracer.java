@@ -1,6 +1,7 @@
 package lib;
 
-//DEPS ai.djl.huggingface:tokenizers:0.36.0
+//DEPS ai.djl.huggingface:tokenizers
+//SOURCES Artifacts.java CliError.java Config.java Console.java Names.java Pack.java Precision.java PrecisionCheck.java Shell.java TorchEngine.java
 
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.Criteria;
@@ -138,6 +139,7 @@ public final class Tracer {
     static Source fromHub(Config config, String id, Path work) {
         Console.step("Looking for %s in DJL's Hugging Face model zoo ...", id);
         System.setProperty("ai.djl.offline", "false");
+        TorchEngine.quietWarnings();
         Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
                 .optModelUrls("djl://ai.djl.huggingface.pytorch/" + id).optEngine("PyTorch")
                 .optTranslator(new NoopTranslator()).build();

@@ -7,11 +7,7 @@
 //DEPS io.prometheus:prometheus-metrics-core:1.10.0
 //DEPS io.prometheus:prometheus-metrics-exposition-textformats:1.10.0
 //DEPS org.slf4j:slf4j-simple:2.0.17
-//DEPS ai.djl:api:0.36.0
-//DEPS ai.djl.pytorch:pytorch-engine:0.36.0
-//DEPS ai.djl.pytorch:pytorch-jni:2.7.1-0.36.0
 //DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
-//DEPS ai.djl.huggingface:tokenizers:0.36.0
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
 //SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java Errors.java DjlLoader.java
 //SOURCES ModelSource.java ModelStore.java MemoryBudget.java ClosedPeers.java
