@@ -18,14 +18,14 @@ final class DjlLoader {
     static ModelServer.Loader of(ServerSettings settings, Map<String, Object> metadata) {
         Models.Spec spec = Models.specOf(settings.modelDir(), settings.processor(), settings.intraOpThreads(ModelServer.cores()), 1,
                 settings.neuronLibraryPath());
-        // a trace that says its model takes only its traced shape keeps it
-        boolean tracedShapeOnly = Boolean.FALSE.equals(metadata.get("dynamic_length"));
+        // what trace found about other lengths (dynamic_length); an older folder is checked as it loads
+        LoadedModel.Lengths lengths = LoadedModel.Lengths.of(metadata);
         int bucket = settings.sequenceBucket();
         int warmBatch = settings.batching().maxBatchSize();
         return new ModelServer.Loader() {
             @Override
             public ServedModel load(int copy) {
-                ServedModel model = ServedModel.of(LoadedModel.load(spec, bucket, tracedShapeOnly));
+                ServedModel model = ServedModel.of(LoadedModel.load(spec, bucket, lengths));
                 warmUp(model, warmBatch);
                 return model;
             }
