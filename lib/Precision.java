@@ -9,9 +9,9 @@ import java.util.Set;
 
 /**
  * The `precision` of a traced model: fp32 (as traced), bf16 (bfloat16 weights and activations),
- * int8 (dynamically quantized Linear layers) or fp16 (float16 weights and activations, gpu only). Which processors take which precision, the file name
- * suffix, and the conversion of an fp32 TorchScript file through PyTorch in Python
- * (models/convert.py). Inputs (int64 ids and mask) and outputs (float32 logits) stay the same in
+ * int8 (dynamically quantized Linear layers) or fp16 (float16 weights and activations, gpu only).
+ * Which processors take which precision, the file name suffix, and the conversion of an fp32
+ * TorchScript file through PyTorch in Python (models/convert.py). Inputs (int64 ids and mask) and outputs (float32 logits) stay the same in
  * every precision, so servers load and feed all of them alike.
  */
 public final class Precision {
