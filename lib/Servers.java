@@ -53,6 +53,17 @@ public final class Servers {
         return (v + step - 1) / step * step;
     }
 
+    /**
+     * The threading environment of every server (process, container, pod), and ENV of the
+     * model-server image for one started by hand. Intra-op threads are not in it: the server
+     * chooses them (cores / workers, 1 by default) and hands them to DJL (ai.djl.pytorch.num_threads),
+     * which PyTorch applies to OpenMP and MKL on every thread that runs a forward, so an
+     * OMP_NUM_THREADS or MKL_NUM_THREADS here could only contradict it. What DJL does not set is how
+     * idle OpenMP threads wait: by default they spin, which on 2 shared cores took a forward of 2
+     * intra-op threads from 46 to 244 ms of CPU time (docs/benchmarks.md); PASSIVE lets them sleep.
+     */
+    public static final Map<String, String> THREAD_ENV = Map.of("OMP_WAIT_POLICY", "PASSIVE");
+
     /** The server's environment; port and model folder depend on where it runs. */
     public static Map<String, String> env(Config config, int port, String modelDir) {
         Map<String, String> env = new LinkedHashMap<>();
@@ -74,6 +85,7 @@ public final class Servers {
         if (config.processor().startsWith("inf")) {
             env.put("NEURON_LIBRARY_PATH", config.get("neuron_library_path"));
         }
+        env.putAll(THREAD_ENV);
         return env;
     }
 }
