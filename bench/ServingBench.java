@@ -2,7 +2,7 @@
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
-//SOURCES ../server/ModelServer.java ../lib/LocalRuntime.java ../lib/ModelSpec.java ../lib/QaCodec.java ../lib/QaModel.java ../lib/Readiness.java
+//SOURCES ../server/ModelServer.java ../lib/LocalRuntime.java ../lib/ModelSpec.java ../lib/QaCodec.java ../lib/PrecisionCheck.java ../lib/QaModel.java ../lib/Readiness.java
 package bench;
 
 import java.net.URI;
@@ -23,6 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import lib.ModelSpec;
+import lib.PrecisionCheck;
 import lib.QaCodec;
 import lib.QaModel;
 import lib.Readiness;
@@ -39,6 +40,11 @@ import org.HdrHistogram.Recorder;
  *   ./jbang bench/ServingBench.java overload full [seconds=30]       400 connections on 1 copy
  *   ./jbang bench/ServingBench.java batching tiny|full [seconds=20]  max_batch_size 1/4/8, bucket 0/16
  *   ./jbang bench/ServingBench.java threads  tiny|full [seconds=20]  2 workers x 1 intra-op thread vs 1 x 2
+ *   ./jbang bench/ServingBench.java precision full [seconds=10]       fp32, bf16, int8: in-process and server,
+ *                                   full padding and bucket 16, 1 and 4 copies, RSS, CPU, agreement
+ *   ./jbang bench/ServingBench.java forward  m1,m2,.. [seconds=10] [rounds=2]
+ *                                   in-process only, 2 callers on 1 intra-op thread each, bucket 16;
+ *                                   models by name or trace folder, alternated for rounds
  *
  * Extra server settings go in the environment with a BENCH_ prefix, e.g. BENCH_MAX_QUEUE=50.
  */
@@ -63,6 +69,14 @@ public final class ServingBench {
         String mode = args.length > 0 ? args[0] : "ceiling";
         String model = args.length > 1 ? args[1] : "tiny";
         double seconds = args.length > 2 ? Double.parseDouble(args[2]) : mode.equals("overload") ? 30 : 20;
+        if (mode.equals("precision")) {
+            precision(args.length > 2 ? Double.parseDouble(args[2]) : 10);
+            return;
+        }
+        if (mode.equals("forward")) {
+            forward(model, args.length > 2 ? Double.parseDouble(args[2]) : 10, args.length > 3 ? Integer.parseInt(args[3]) : 2);
+            return;
+        }
         Path trace = model.startsWith("full") ? fullModel(model) : tinyModel();
         System.out.printf(Locale.ROOT, "%s, model %s (%s), %d cores, %s%n%n", mode, model, trace, CORES, cpuName());
         switch (mode) {
@@ -95,6 +109,106 @@ public final class ServingBench {
                 System.out.printf(Locale.ROOT, "%s server / in-process: %.2f%n", http.row(), http.throughput() / inProcess.throughput());
             }
         }
+    }
+
+    /**
+     * Forwards in-process (tokenize, forward, decode), several models alternated round by round so
+     * that a noisy machine treats them alike: 2 callers with a predictor and 1 intra-op thread each,
+     * batches of one padded in steps of 16 tokens (the server's defaults on 2 cores).
+     */
+    static void forward(String models, double seconds, int rounds) throws Exception {
+        System.out.printf(Locale.ROOT, "forward, %d cores, %s, graph optimizer %s%n%n", CORES, cpuName(),
+                System.getProperty("ai.djl.pytorch.graph_optimizer", "default"));
+        // CPU time per request (the caller's thread runs the forward with 1 intra-op thread) is what
+        // other work on a shared machine disturbs least; 2 cores / that = requests/s of an idle machine
+        System.out.println("| model | round | requests/s | p50 ms | p99 ms | CPU ms/request | 2 cores / CPU ms |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int round = 1; round <= rounds; round++) {
+            for (String name : models.split(",")) {
+                Path trace = name.startsWith("full") ? fullModel(name) : name.equals("tiny") ? tinyModel() : Path.of(name);
+                ModelSpec spec = ModelSpec.ofTrace(trace, "cpu", 1, 1, null);
+                try (QaModel m = QaModel.load(spec, 2, 16)) {
+                    m.warmUp();
+                    AtomicLong cpuNanos = new AtomicLong();
+                    AtomicLong calls = new AtomicLong();
+                    Result r = run(trace.getFileName() + " | " + round, 2, seconds, () -> {
+                        long before = cpu.getCurrentThreadCpuTime();
+                        boolean ok = m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null;
+                        cpuNanos.addAndGet(cpu.getCurrentThreadCpuTime() - before);
+                        calls.incrementAndGet();
+                        return ok;
+                    });
+                    double cpuMs = cpuNanos.get() / 1e6 / calls.get();
+                    System.out.printf(Locale.ROOT, "%s %.1f | %.1f |%n", r.row(), cpuMs, CORES * 1000 / cpuMs);
+                }
+            }
+        }
+    }
+
+    /**
+     * The full-size model in fp32, bf16 and int8: answer agreement with fp32 on models/questions.json,
+     * then in-process (2 callers, 2 predictors of 1 intra-op thread) and through the server (8
+     * callers; 1 copy, then 4) with full padding (bucket 0) and right-sized batches (bucket 16).
+     * CPU ms/request counts the server process's CPU time (or the in-process forwards') over all
+     * requests of a run, HTTP included: the figure other work on a shared machine disturbs least.
+     */
+    static void precision(double seconds) throws Exception {
+        Path fp32 = fullModel("full");
+        java.util.List<PrecisionCheck.Question> questions = PrecisionCheck.questions(ROOT.resolve(PrecisionCheck.QUESTIONS));
+        System.out.println("| precision | agreement with fp32 | path | sequence_bucket | requests/s | p50 ms | p99 ms | RSS MB | CPU ms/request |");
+        System.out.println("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for (String name : new String[] {"full", "full-bf16", "full-int8"}) {
+            Path trace = fullModel(name);
+            String precision = name.equals("full") ? "fp32" : name.substring(5);
+            String agreement;
+            try (QaModel a = QaModel.load(ModelSpec.ofTrace(fp32, "cpu", 1, 1, null), 1);
+                 QaModel b = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), 1)) {
+                PrecisionCheck.Result r = PrecisionCheck.compare(a, b, questions);
+                agreement = String.format(Locale.ROOT, "%.1f%% (%d of %d)", r.agreementPercent(), r.agreed(), r.total());
+            }
+            for (int bucket : new int[] {0, 16}) {
+                try (QaModel m = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), 2, bucket)) {
+                    m.warmUp();
+                    long cpu0 = processCpuNanos(ProcessHandle.current().pid());
+                    AtomicLong calls = new AtomicLong();
+                    Result r = run("", 2, seconds, () -> {
+                        calls.incrementAndGet();
+                        return m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null;
+                    });
+                    double cpuMs = (processCpuNanos(ProcessHandle.current().pid()) - cpu0) / 1e6 / calls.get();
+                    System.out.println(precisionRow(precision, agreement, "in-process, 2 callers", bucket, r, rssKb(ProcessHandle.current().pid()) / 1024, cpuMs));
+                }
+            }
+            for (String[] setting : new String[][] {{"1", "0"}, {"1", "16"}, {"4", "16"}}) {
+                int copies = Integer.parseInt(setting[0]);
+                server(trace, Map.of("NUM_MODELS", setting[0], "SEQUENCE_BUCKET", setting[1]), (url, pid) -> {
+                    long cpu0 = processCpuNanos(pid);
+                    AtomicLong calls = new AtomicLong();
+                    Result r = run("", 8, seconds, () -> {
+                        calls.incrementAndGet();
+                        return predict(url, copies);
+                    });
+                    double cpuMs = (processCpuNanos(pid) - cpu0) / 1e6 / calls.get();
+                    System.out.println(precisionRow(precision, agreement, "server, " + copies + " cop" + (copies == 1 ? "y" : "ies")
+                            + ", 8 callers", Integer.parseInt(setting[1]), r, rssKb(pid) / 1024, cpuMs));
+                    return null;
+                });
+            }
+        }
+    }
+
+    static String precisionRow(String precision, String agreement, String path, int bucket, Result r, long rssMb, double cpuMs) {
+        return String.format(Locale.ROOT, "| %s | %s | %s | %d | %.1f | %.1f | %.1f | %d | %.1f |", precision, agreement, path, bucket,
+                r.throughput(), r.latencies().getValueAtPercentile(50) / 1000.0, r.latencies().getValueAtPercentile(99) / 1000.0,
+                rssMb, cpuMs);
+    }
+
+    /** User and system CPU time of a process so far (all its threads), from /proc. */
+    static long processCpuNanos(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // clock ticks of 10 ms
     }
 
     /** Resident memory of a server with 1, 4, 8 and 16 copies, after a few requests to each copy. */
@@ -211,14 +325,24 @@ public final class ServingBench {
 
     /** One copy, 8 callers: dynamic batching off and on, full padding and right-sized. */
     static void batching(Path trace, double seconds) throws Exception {
-        System.out.println("| max_batch_size | sequence_bucket | requests/s | p50 ms | p99 ms | mean batch |");
-        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| max_batch_size | sequence_bucket | requests/s | p50 ms | p99 ms | mean batch | server CPU ms/request |");
+        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        String only = System.getenv("BENCH_ONLY"); // e.g. "1/16,4/16": some settings only
         for (String[] setting : new String[][] {{"1", "0"}, {"4", "0"}, {"8", "0"}, {"1", "16"}, {"4", "16"}, {"8", "16"}}) {
+            if (only != null && !List.of(only.split(",")).contains(setting[0] + "/" + setting[1])) {
+                continue;
+            }
             server(trace, Map.of("NUM_MODELS", "1", "MAX_BATCH_SIZE", setting[0], "SEQUENCE_BUCKET", setting[1]), (url, pid) -> {
-                Result r = run("", 8, seconds, () -> predict(url, 1));
+                long cpu0 = processCpuNanos(pid);
+                AtomicLong calls = new AtomicLong();
+                Result r = run("", 8, seconds, () -> {
+                    calls.incrementAndGet();
+                    return predict(url, 1);
+                });
+                double cpuMs = (processCpuNanos(pid) - cpu0) / 1e6 / calls.get();
                 double mean = meanBatch(url);
-                System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.2f |%n", setting[0], setting[1], r.throughput(),
-                        r.latencies().getValueAtPercentile(50) / 1000.0, r.latencies().getValueAtPercentile(99) / 1000.0, mean);
+                System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.2f | %.1f |%n", setting[0], setting[1], r.throughput(),
+                        r.latencies().getValueAtPercentile(50) / 1000.0, r.latencies().getValueAtPercentile(99) / 1000.0, mean, cpuMs);
                 return null;
             });
         }
@@ -226,15 +350,21 @@ public final class ServingBench {
 
     /** One copy, 8 callers: forwards side by side on one thread each, or one at a time on all cores. */
     static void threads(Path trace, double seconds) throws Exception {
-        System.out.println("| workers x intra-op threads | max_batch_size | requests/s | p50 ms | p99 ms | mean batch |");
-        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| workers x intra-op threads | max_batch_size | requests/s | p50 ms | p99 ms | mean batch | server CPU ms/request |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (String[] setting : new String[][] {{"2", "1"}, {"2", "4"}, {"1", "1"}, {"1", "4"}}) {
             int workers = Integer.parseInt(setting[0]);
             server(trace, Map.of("NUM_MODELS", "1", "PREDICTORS_PER_MODEL", setting[0], "MAX_BATCH_SIZE", setting[1]), (url, pid) -> {
-                Result r = run("", 8, seconds, () -> predict(url, 1));
-                System.out.printf(Locale.ROOT, "| %d x %d | %s | %.1f | %.1f | %.1f | %.2f |%n", workers, Math.max(1, CORES / workers),
+                long cpu0 = processCpuNanos(pid);
+                AtomicLong calls = new AtomicLong();
+                Result r = run("", 8, seconds, () -> {
+                    calls.incrementAndGet();
+                    return predict(url, 1);
+                });
+                double cpuMs = (processCpuNanos(pid) - cpu0) / 1e6 / calls.get();
+                System.out.printf(Locale.ROOT, "| %d x %d | %s | %.1f | %.1f | %.1f | %.2f | %.1f |%n", workers, Math.max(1, CORES / workers),
                         setting[1], r.throughput(), r.latencies().getValueAtPercentile(50) / 1000.0,
-                        r.latencies().getValueAtPercentile(99) / 1000.0, meanBatch(url));
+                        r.latencies().getValueAtPercentile(99) / 1000.0, meanBatch(url), cpuMs);
                 return null;
             });
         }
@@ -249,13 +379,15 @@ public final class ServingBench {
 
     /** Runs the model server as its own process (QUIET, 2 predictors per copy unless set) around the work. */
     static <T> T server(Path trace, Map<String, String> settings, WithServer<T> work) throws Exception {
-        int port = lib.LocalRuntime.freePort(18700, java.util.Set.of());
+        // a random start: two benchmarks at once must not find each other's server ready
+        int port = lib.LocalRuntime.freePort(18700 + java.util.concurrent.ThreadLocalRandom.current().nextInt(1000), java.util.Set.of());
         probePort = lib.LocalRuntime.freePort(port + 1, java.util.Set.of(port));
         Path log = Files.createTempFile("bench-server", ".log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "server.ModelServer")
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = new HashMap<>(Map.of("MODEL_DIR", trace.toString(), "QUIET", "True", "PORT", Integer.toString(port),
+        Map<String, String> env = new HashMap<>(lib.Servers.THREAD_ENV); // as every runtime starts it (BENCH_OMP_WAIT_POLICY=ACTIVE: spinning)
+        env.putAll(Map.of("MODEL_DIR", trace.toString(), "QUIET", "True", "PORT", Integer.toString(port),
                 "BIND_ADDRESS", "127.0.0.1", "DRAIN_DELAY", "0",
                 "PROBE_PORT", Integer.toString(probePort)));
         System.getenv().forEach((k, v) -> {

@@ -43,7 +43,7 @@ public final class ConfigKeys {
         add(bool("test", "True", "run the traced model once after tracing and print the answer"));
         // precision: trace converts the fp32 model (bundled, local: models/convert.py; hf: models/tracer.py);
         // with test=True a bf16/int8 model must answer models/questions.json like fp32 does
-        add(choice("precision", "fp32", Precision.ALL, "model precision: fp32 | bf16 (bfloat16) | int8 (quantized Linear layers)"));
+        add(choice("precision", "fp32", Precision.ALL, "model precision: fp32 | bf16 (bfloat16) | int8 (quantized Linear layers) | fp16 (gpu)"));
         add(decimal("precision_min_agreement", "99", "test=True, bf16/int8: least % of answers equal to fp32's"));
         add(choice("precision_check", "fail", List.of("fail", "warn"), "below precision_min_agreement: fail | warn"));
         for (String p : PROCESSORS) {

@@ -20,8 +20,9 @@ import java.util.List;
  * predictor made from it shares the weights (TorchScript inference is thread-safe), so N model
  * copies cost one model's memory plus a little per predictor.
  *
- * <p>Shapes: a model that accepts any length (checked when it loads: the sample pair must give the
- * same logits padded to the sequence length and to its own length) gets batches padded to their
+ * <p>Shapes: a model that accepts any length (the sample pair must give the same logits padded to
+ * the sequence length and to its own length: checked by trace, recorded as dynamic_length in
+ * metadata.json, and probed here only for a folder without that field) gets batches padded to their
  * longest row, rounded up to {@code bucket} tokens, so short requests run short forwards and few
  * distinct shapes reach the JIT. A model that does not, an inf1/inf2 model, or bucket 0 gets the
  * traced shape: every row padded to the sequence length and at least the traced batch size rows.
@@ -53,6 +54,28 @@ public final class LoadedModel implements AutoCloseable {
 
     /** As {@link #load(ModelSpec, int)}; tracedShapeOnly when the trace says its model takes no other shape. */
     public static LoadedModel load(ModelSpec spec, int bucket, boolean tracedShapeOnly) {
+        return load(spec, bucket, tracedShapeOnly ? Lengths.TRACED : Lengths.PROBE);
+    }
+
+    /**
+     * What is known of the lengths a model takes: checked at trace time and recorded in
+     * metadata.json (ANY, TRACED), or not known (PROBE: checked when the model loads).
+     */
+    public enum Lengths {
+        ANY, TRACED, PROBE;
+
+        /** From metadata.json's dynamic_length: true, false, or absent (a folder from an older trace). */
+        public static Lengths of(java.util.Map<String, Object> metadata) {
+            Object recorded = metadata.get(DYNAMIC_LENGTH);
+            return Boolean.TRUE.equals(recorded) ? ANY : Boolean.FALSE.equals(recorded) ? TRACED : PROBE;
+        }
+    }
+
+    /** The metadata.json field that records the trace-time length check. */
+    public static final String DYNAMIC_LENGTH = "dynamic_length";
+
+    /** As {@link #load(ModelSpec, int)}, with what the trace recorded about other lengths. */
+    public static LoadedModel load(ModelSpec spec, int bucket, Lengths lengths) {
         if (bucket < 0) {
             throw new IllegalArgumentException("bucket must be 0 or more, not " + bucket);
         }
@@ -88,7 +111,7 @@ public final class LoadedModel implements AutoCloseable {
                     .build();
             model = criteria.loadModel();
             LoadedModel loaded = new LoadedModel(spec, file, model, codec);
-            loaded.chooseShapes(bucket, tracedShapeOnly);
+            loaded.chooseShapes(bucket, lengths);
             return loaded;
         } catch (ModelException e) {
             closeQuietly(model, codec);
@@ -107,34 +130,64 @@ public final class LoadedModel implements AutoCloseable {
         codec.close();
     }
 
-    /** Variable widths only where the model gives the same logits at its own length as at the traced one. */
-    private void chooseShapes(int wanted, boolean tracedOnly) {
+    /**
+     * Variable widths only where the model gives the same logits at its own length as at the traced
+     * one. The trace's record is trusted: trace ran this very check on this file (metadata.json
+     * holds its sha256), and skipping it spares every load two forwards; older folders are probed.
+     */
+    private void chooseShapes(int wanted, Lengths lengths) {
         bucket = 0;
         tracedShapeOnly = true;
         if (spec.neuron()) {
             shapeNote = traced() + " (Neuron models have the traced shape)";
             return;
         }
-        if (tracedOnly) {
+        if (lengths == Lengths.TRACED) {
             shapeNote = traced() + " (metadata.json: dynamic_length false)";
             return;
         }
+        String refused = lengths == Lengths.ANY ? null : probeLengths();
+        if (refused != null) {
+            shapeNote = traced() + " (" + refused + ")";
+            return;
+        }
+        tracedShapeOnly = false;
+        bucket = wanted;
+        shapeNote = (wanted == 0 ? "rows padded to the sequence length " + spec.sequenceLength() + " (sequence_bucket=0)"
+                : "batches padded to their longest row, in steps of " + wanted + " tokens")
+                + (lengths == Lengths.ANY ? " (metadata.json: dynamic_length true)" : "");
+    }
+
+    /**
+     * The length check: the sample pair alone at the traced shape and, as the second row of a
+     * batch, at its own length. Null when both give the same logits, else why not.
+     */
+    private String probeLengths() {
         QaCodec.Encoded pair = codec.encodeTokens(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT);
         int n = pair.ids().length;
         try (Predictor<QaBatch, QaBatch.Logits> p = model.newPredictor()) {
             QaBatch.Logits full = p.predict(QaBatch.of(List.of(pair), spec.batchSize(), spec.sequenceLength()));
             QaBatch.Logits own = p.predict(QaBatch.of(List.of(pair, pair), 1, n));
-            if (similar(full.start()[0], own.start()[1], n) && similar(full.end()[0], own.end()[1], n)) {
-                tracedShapeOnly = false;
-                bucket = wanted;
-                shapeNote = wanted == 0 ? "rows padded to the sequence length " + spec.sequenceLength() + " (sequence_bucket=0)"
-                        : "batches padded to their longest row, in steps of " + wanted + " tokens";
-            } else {
-                shapeNote = traced() + " (the model's logits change with the padded length)";
-            }
+            return similar(full.start()[0], own.start()[1], n) && similar(full.end()[0], own.end()[1], n) ? null
+                    : "the model's logits change with the padded length";
         } catch (TranslateException | RuntimeException e) {
-            shapeNote = traced() + " (the model refused another shape: " + TorchEngine.rootMessage(e) + ")";
+            return "the model refused another shape: " + TorchEngine.rootMessage(e);
         }
+    }
+
+    /**
+     * trace's length check, recorded as dynamic_length: whether the model at spec (a CPU spec; the
+     * arithmetic is the same on other processors) gives the same logits at other lengths.
+     */
+    public static boolean checkLengths(ModelSpec spec) {
+        try (LoadedModel m = load(spec, 0, Lengths.PROBE)) {
+            return m.takesAnyLength();
+        }
+    }
+
+    /** Whether the model takes other shapes than its traced one (bucket 0 pads to the traced length anyway). */
+    public boolean takesAnyLength() {
+        return !tracedShapeOnly;
     }
 
     private String traced() {

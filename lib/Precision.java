@@ -10,17 +10,19 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The `precision` of a traced model: fp32 (as traced), bf16 (bfloat16 weights and activations) or
- * int8 (dynamically quantized Linear layers). Which processors take which precision, the file name
- * suffix, and the conversion of an fp32 TorchScript file through PyTorch in Python
- * (models/convert.py). Inputs (int64 ids and mask) and outputs (float32 logits) stay the same in
+ * The `precision` of a traced model: fp32 (as traced), bf16 (bfloat16 weights and activations),
+ * int8 (dynamically quantized Linear layers) or fp16 (float16 weights and activations, gpu only).
+ * Which processors take which precision, the file name suffix, and the conversion of an fp32
+ * TorchScript file through PyTorch in Python (models/convert.py). Inputs (int64 ids and mask) and outputs (float32 logits) stay the same in
  * every precision, so servers load and feed all of them alike.
  */
 public final class Precision {
     public static final String FP32 = "fp32";
     public static final String BF16 = "bf16";
     public static final String INT8 = "int8";
-    public static final List<String> ALL = List.of(FP32, BF16, INT8);
+    /** float16: GPUs only (PyTorch on CPUs runs it slowly, and before 2.x lacks float16 LayerNorm there). */
+    public static final String FP16 = "fp16";
+    public static final List<String> ALL = List.of(FP32, BF16, INT8, FP16);
     static final String CONVERTER = "models/convert.py";
     static final String INSTALL = "install PyTorch for Python (Debian/Ubuntu: apt-get install -y python3-torch)";
 
@@ -41,7 +43,10 @@ public final class Precision {
                     + ": the Neuron compiler casts on its own (its auto-cast options); use precision=fp32");
         }
         if (precision.equals(INT8) && processor.equals("gpu")) {
-            throw CliError.unsupported("precision=int8 runs on CPUs (processor cpu or graviton); on gpu use precision=bf16");
+            throw CliError.unsupported("precision=int8 runs on CPUs (processor cpu or graviton); on gpu use precision=bf16 or fp16");
+        }
+        if (precision.equals(FP16) && !processor.equals("gpu")) {
+            throw CliError.unsupported("precision=fp16 runs on GPUs (processor gpu); on " + processor + " use precision=bf16 or int8");
         }
     }
 

@@ -68,6 +68,21 @@ public final class Servers {
         return (v + step - 1) / step * step;
     }
 
+    /**
+     * The threading environment of every server (process, container, pod), and ENV of the
+     * model-server image for one started by hand. Intra-op threads are not in it: the server
+     * chooses them (cores / workers, 1 by default) and hands them to DJL (ai.djl.pytorch.num_threads),
+     * which PyTorch applies to OpenMP and MKL on every thread that runs a forward, so an
+     * OMP_NUM_THREADS or MKL_NUM_THREADS here could only contradict it. What DJL does not set is how
+     * idle OpenMP threads wait: by default they spin, which on 2 shared cores took a forward of 2
+     * intra-op threads from 46 to 244 ms of CPU time (docs/benchmarks.md); PASSIVE lets them sleep.
+     * MALLOC_ARENA_MAX caps glibc's per-thread malloc arenas, which otherwise keep the pages that
+     * loading and unloading models freed: 200 loads of distinct models under a fixed budget raised
+     * RSS by 314 MiB with the default and 48 MiB with 4 (docs/benchmarks.md).
+     */
+    public static final Map<String, String> THREAD_ENV = java.util.Collections.unmodifiableMap(
+            new java.util.TreeMap<>(Map.of("OMP_WAIT_POLICY", "PASSIVE", "MALLOC_ARENA_MAX", "4"))); // sorted: manifests stay stable
+
     /** The server's environment; port and model folder depend on where it runs. */
     public static Map<String, String> env(Config config, int port, String modelDir) {
         Map<String, String> env = new LinkedHashMap<>();
@@ -99,6 +114,7 @@ public final class Servers {
         if (!config.get("pinned_models").isBlank()) {
             env.put("PINNED_MODELS", config.get("pinned_models"));
         }
+        env.putAll(THREAD_ENV);
         return env;
     }
 }

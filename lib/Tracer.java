@@ -212,6 +212,10 @@ public final class Tracer {
         meta.put("batch_size", config.getInt("batch_size"));
         meta.put("pipeline_cores", config.getInt("pipeline_cores"));
         meta.put("precision", config.get("precision"));
+        Boolean dynamic = checkLengths(config, source);
+        if (dynamic != null) {
+            meta.put(LoadedModel.DYNAMIC_LENGTH, dynamic);
+        }
         String shape = "[batch_size, sequence_length]";
         meta.put("inputs", List.of(Map.of("name", "input_ids", "dtype", "int64", "shape", shape),
                 Map.of("name", "attention_mask", "dtype", "int64", "shape", shape)));
@@ -226,6 +230,36 @@ public final class Tracer {
         Pack.delete(dir);
         Files.move(out, dir, StandardCopyOption.ATOMIC_MOVE);
         return dir;
+    }
+
+    /**
+     * Whether the model takes other lengths than the traced one (dynamic_length in metadata.json;
+     * servers then pad batches to their longest row): the sample pair must give the same logits at
+     * its own length as padded to sequence_length. Checked on this machine's CPU (the arithmetic is
+     * the model's, whatever the processor); Neuron models are compiled for one shape. Null, so that
+     * the server checks when it loads, for a gpu model that does not run on this CPU (a trace made on
+     * a GPU can hold the device).
+     */
+    static Boolean checkLengths(Config config, Source source) {
+        String processor = config.processor();
+        if (processor.startsWith("inf")) {
+            return false;
+        }
+        Console.step("Checking which sequence lengths the model takes ...");
+        ModelSpec spec = new ModelSpec(source.modelFile(), source.tokenizer(), "cpu", config.getInt("sequence_length"),
+                config.getInt("batch_size"), 1, 1, null);
+        try {
+            boolean any = LoadedModel.checkLengths(spec);
+            Console.info("%s", any ? "any length up to " + spec.sequenceLength() + " (dynamic_length true: batches padded to their longest row)"
+                    : "only the traced length " + spec.sequenceLength() + " (dynamic_length false)");
+            return any;
+        } catch (ModelException e) {
+            if (processor.equals("gpu")) {
+                Console.info("not checked on this CPU (%s); the server checks when it loads", e.getMessage());
+                return null;
+            }
+            throw CliError.failed("the traced model does not load: " + e.getMessage(), e);
+        }
     }
 
     /** TorchScript files are zip archives; anything else is refused before it reaches a server. */

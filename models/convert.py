@@ -1,6 +1,6 @@
 """Converts a TorchScript question-answering model to reduced precision, for ./trace.java's `precision`.
 
-    /usr/bin/python3 models/convert.py --model IN.pt --out OUT.pt --precision int8|bf16 [--processor cpu]
+    /usr/bin/python3 models/convert.py --model IN.pt --out OUT.pt --precision int8|bf16|fp16 [--processor cpu]
 
 Input and output keep the traced interface: forward(input_ids, attention_mask), both int64
 [batch, seq], returning (start_logits, end_logits) as float32 [batch, seq], so servers feed and read
@@ -14,6 +14,8 @@ the same tensors whatever the precision.
   bf16  every floating-point weight and buffer (embeddings included) in bfloat16, so activations
         are bfloat16 too; the logits are cast back to float32 at the end. Fast on CPUs with
         AVX512_BF16 or AMX, on Graviton 3 and newer, and on GPUs; elsewhere it runs, slowly.
+  fp16  the same in float16, for GPUs only (slow on CPUs; this PyTorch may lack float16 LayerNorm on
+        the CPU); without CUDA here the model is converted but not run.
 
 A model whose graph fixes float32 somewhere (a trace records dtypes as constants) may not run in
 bf16: then this script fails with one line; trace it from its Hugging Face checkpoint instead
@@ -42,10 +44,14 @@ def to_int8(torch, model):
 
 
 def to_bf16(torch, model):
+    return to_float(torch, model, torch.bfloat16)
+
+
+def to_float(torch, model, dtype):
     from typing import Tuple
 
     class Float32Logits(torch.nn.Module):
-        """The bfloat16 model with its logits cast back to float32."""
+        """The bfloat16 (float16) model with its logits cast back to float32."""
 
         def __init__(self, inner):
             super().__init__()
@@ -55,7 +61,7 @@ def to_bf16(torch, model):
             out = self.inner(input_ids, attention_mask)
             return out[0].float(), out[1].float()
 
-    return torch.jit.script(Float32Logits(model.to(torch.bfloat16)))
+    return torch.jit.script(Float32Logits(model.to(dtype)))
 
 
 def check(torch, model, device):
@@ -80,7 +86,7 @@ def main():
     p = argparse.ArgumentParser(description="Converts a TorchScript QA model to int8 or bf16.")
     p.add_argument("--model", required=True, help="TorchScript file (fp32)")
     p.add_argument("--out", required=True, help="file to write")
-    p.add_argument("--precision", required=True, choices=["int8", "bf16"])
+    p.add_argument("--precision", required=True, choices=["int8", "bf16", "fp16"])
     p.add_argument("--processor", default="cpu", choices=["cpu", "graviton", "gpu"])
     a = p.parse_args()
     try:
@@ -91,26 +97,33 @@ def main():
     device = "cpu"
     if a.processor == "gpu":
         if a.precision == "int8":
-            sys.exit("convert.py: precision=int8 is for CPUs (cpu, graviton); on gpu use bf16")
+            sys.exit("convert.py: precision=int8 is for CPUs (cpu, graviton); on gpu use bf16 or fp16")
         if torch.cuda.is_available():
             device = "cuda"
         else:
-            print("[WARN] processor=gpu but CUDA is not available; converting on the CPU", file=sys.stderr)
+            print("[WARN] processor=gpu but CUDA is not available; converting on the CPU"
+                  + (" without running it (float16 runs on the GPU)" if a.precision == "fp16" else ""), file=sys.stderr)
+    elif a.precision == "fp16":
+        sys.exit(f"convert.py: precision=fp16 is for GPUs (processor gpu); on {a.processor} use bf16 or int8")
     try:
         model = torch.jit.load(a.model, map_location="cpu").eval()
     except Exception as e:  # noqa: BLE001  one line, exit 1
         sys.exit(f"convert.py: cannot load {a.model} as TorchScript: {str(e).splitlines()[0]}")
     try:
         with torch.no_grad():
-            converted = to_int8(torch, model) if a.precision == "int8" else to_bf16(torch, model)
+            if a.precision == "int8":
+                converted = to_int8(torch, model)
+            else:
+                converted = to_float(torch, model, torch.bfloat16 if a.precision == "bf16" else torch.float16)
             converted = converted.to(device) if device != "cpu" else converted
-            check(torch, converted, device)
+            if a.precision != "fp16" or device != "cpu":
+                check(torch, converted, device)
     except Exception as e:  # noqa: BLE001  one line, exit 1
         # TorchScript errors end with the failing operation's own message
         lines = [line.strip() for line in str(e).splitlines() if line.strip()]
         first = lines[-1] if lines else type(e).__name__
         sys.exit(f"convert.py: {a.model} does not run in {a.precision} ({first}); "
-                 + ("trace it from its Hugging Face checkpoint (model_source=hf) or use int8" if a.precision == "bf16"
+                 + ("trace it from its Hugging Face checkpoint (model_source=hf) or use int8" if a.precision != "int8"
                     else "trace it from its Hugging Face checkpoint (model_source=hf)"))
     torch.jit.save(converted, a.out)
     engine = f", quantized engine {torch.backends.quantized.engine}" if a.precision == "int8" else ""

@@ -7,12 +7,12 @@ cpu/gpu/graviton, torch_neuron on inf1 and torch_neuronx on inf2. Writes <out>/<
 
     python3 tracer.py --model ID --processor cpu --sequence-length 128 --batch-size 1 \
         --pipeline-cores 1 --tokenizer-class BertTokenizer --model-class BertForQuestionAnswering \
-        --out /trace --file NAME.pt [--precision fp32|bf16|int8]
+        --out /trace --file NAME.pt [--precision fp32|bf16|int8|fp16]
 
-With --precision bf16 or int8 the model is converted before tracing (bf16: weights and activations
-bfloat16, logits cast back to float32; int8: torch.quantization.quantize_dynamic on the Linear
-layers, embeddings stay float32), and the fp32 trace is written too, as <out>/fp32-reference.pt, for
-trace.java's accuracy check.
+With --precision bf16, fp16 or int8 the model is converted before tracing (bf16/fp16: weights and
+activations bfloat16/float16, logits cast back to float32; fp16 on gpu only; int8:
+torch.quantization.quantize_dynamic on the Linear layers, embeddings stay float32), and the fp32
+trace is written too, as <out>/fp32-reference.pt, for trace.java's accuracy check.
 """
 import argparse
 import copy
@@ -29,8 +29,8 @@ CONTEXT = ("In the childrens story about the little engine a small locomotive is
 
 
 def reduce_precision(torch, model, precision, processor):
-    """A copy of the model in bf16 or int8 (see the module's comment)."""
-    if precision == "bf16":
+    """A copy of the model in bf16, fp16 or int8 (see the module's comment)."""
+    if precision in ("bf16", "fp16"):
         class Float32Logits(torch.nn.Module):
             """The bf16 model with its logits cast back to float32, as servers read them."""
 
@@ -42,7 +42,7 @@ def reduce_precision(torch, model, precision, processor):
                 start, end = self.inner(input_ids, attention_mask)[:2]
                 return start.float(), end.float()
 
-        return Float32Logits(copy.deepcopy(model).to(torch.bfloat16))
+        return Float32Logits(copy.deepcopy(model).to(torch.bfloat16 if precision == "bf16" else torch.float16))
     engines = torch.backends.quantized.supported_engines
     for engine in ("qnnpack",) if processor == "graviton" else ("fbgemm", "x86", "onednn", "qnnpack"):
         if engine in engines:
@@ -57,14 +57,18 @@ def main():
         p.add_argument("--" + name, required=True)
     for name in ("sequence-length", "batch-size", "pipeline-cores"):
         p.add_argument("--" + name, type=int, required=True)
-    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "int8"])
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "int8", "fp16"])
     a = p.parse_args()
     if a.precision != "fp32" and a.processor.startswith("inf"):
         sys.exit(f"tracer.py: precision={a.precision} is not available for processor={a.processor}; use fp32")
     if a.precision == "int8" and a.processor == "gpu":
-        sys.exit("tracer.py: precision=int8 runs on CPUs (cpu, graviton); on gpu use bf16")
+        sys.exit("tracer.py: precision=int8 runs on CPUs (cpu, graviton); on gpu use bf16 or fp16")
+    if a.precision == "fp16" and a.processor != "gpu":
+        sys.exit(f"tracer.py: precision=fp16 runs on GPUs (processor gpu); on {a.processor} use bf16 or int8")
 
     import torch
+    if a.precision == "fp16" and not torch.cuda.is_available():
+        sys.exit("tracer.py: precision=fp16 traces on the GPU, and CUDA is not available")
     transformers = importlib.import_module("transformers")
     tokenizer = getattr(transformers, a.tokenizer_class).from_pretrained(a.model)
     model = getattr(transformers, a.model_class).from_pretrained(a.model, return_dict=False)

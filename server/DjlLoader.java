@@ -25,11 +25,10 @@ final class DjlLoader {
         return new ModelServer.Loader() {
             @Override
             public ServedModel load(ModelSource source, int copy) {
-                Map<String, Object> metadata = ModelSpec.metadata(source.dir());
                 ModelSpec spec = ModelSpec.ofTrace(source.dir(), settings.processor(), threads, 1, settings.neuronLibraryPath());
-                // a trace that says its model takes only its traced shape keeps it
-                boolean tracedShapeOnly = Boolean.FALSE.equals(metadata.get("dynamic_length"));
-                ServedModel model = ServedModel.of(LoadedModel.load(spec, bucket, tracedShapeOnly));
+                // what trace found about other lengths (dynamic_length); an older folder is checked as it loads
+                LoadedModel.Lengths lengths = LoadedModel.Lengths.of(ModelSpec.metadata(source.dir()));
+                ServedModel model = ServedModel.of(LoadedModel.load(spec, bucket, lengths));
                 warmUp(model, warmBatch);
                 return model;
             }

@@ -35,6 +35,7 @@ final class Handlers {
     static final String MODEL_ATTRIBUTE = "jdo.model";
 
     static final ObjectMapper JSON = new ObjectMapper();
+    private static final long CHECK_PEER_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final ModelServer server;
 
@@ -178,18 +179,22 @@ final class Handlers {
     }
 
     /**
-     * Whether the client is still connected, as far as Jetty knows: a request whose exchange failed
-     * or whose connection Jetty closed while it was queued is dropped instead of computed. Jetty
-     * reads an HTTP/1.1 connection only between requests, so a client that merely hangs up is
-     * noticed when its answer is written; request_timeout_ms bounds what such work can cost.
+     * Whether the client is still connected: not if Jetty failed the exchange or closed the
+     * connection, nor if the client hung up while the request waited (Jetty does not read an
+     * HTTP/1.1 connection then; {@link ClosedPeers} asks the kernel, for requests queued 10 ms or
+     * more: one that waited less costs little to compute anyway).
      */
-    private static BooleanSupplier connected(Context ctx) {
+    private BooleanSupplier connected(Context ctx) {
         try {
             var request = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(ctx.req());
             java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
             request.addFailureListener(t -> failed.set(true));
             var endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
-            return () -> !failed.get() && endPoint.isOpen();
+            java.net.SocketAddress local = endPoint.getLocalSocketAddress();
+            java.net.SocketAddress remote = endPoint.getRemoteSocketAddress();
+            long since = System.nanoTime();
+            return () -> !failed.get() && endPoint.isOpen()
+                    && (System.nanoTime() - since < CHECK_PEER_AFTER_NANOS || !server.closedPeers().closed(local, remote));
         } catch (RuntimeException | LinkageError e) {
             return () -> true;
         }

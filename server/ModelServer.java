@@ -10,7 +10,7 @@
 //DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
 //SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java Errors.java DjlLoader.java
-//SOURCES ModelSource.java ModelStore.java MemoryBudget.java
+//SOURCES ModelSource.java ModelStore.java MemoryBudget.java ClosedPeers.java
 //SOURCES ../lib/ModelSpec.java ../lib/TorchEngine.java ../lib/Answer.java ../lib/ModelException.java ../lib/LoadedModel.java
 //SOURCES ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java
 package server;
@@ -72,6 +72,7 @@ public final class ModelServer {
     private final ServerMetrics metrics = new ServerMetrics();
     private final Handlers handlers = new Handlers(this);
     private final ModelStore store;
+    private final ClosedPeers closedPeers = new ClosedPeers();
     /** Requests accepted and not answered yet (waiting for a load, queued or computing): drain waits for them. */
     private final AtomicInteger pending = new AtomicInteger();
     private final CountDownLatch loaded = new CountDownLatch(1);
@@ -265,6 +266,10 @@ public final class ModelServer {
 
     ModelStore store() {
         return store;
+    }
+
+    ClosedPeers closedPeers() {
+        return closedPeers;
     }
 
     boolean sharedWeights() {

@@ -97,6 +97,21 @@ class ContainerfilesTest {
     }
 
     @Test
+    void theServerImageCarriesTheServersThreadEnvironmentAndNoImageFixesThreadCounts() throws IOException {
+        String server = file("model-server");
+        Servers.THREAD_ENV.forEach((k, v) -> assertEquals(v, value(server, "ENV", k), k + " as lib/Servers.THREAD_ENV says"));
+        // intra-op threads come from the server through DJL; a fixed count in any image would contradict it
+        try (var files = Files.list(Path.of("Containerfiles"))) {
+            for (Path f : files.toList()) {
+                String text = Files.readString(f);
+                for (String fixed : List.of("OMP_NUM_THREADS", "MKL_NUM_THREADS")) {
+                    assertFalse(Pattern.compile("(?m)^ENV .*" + fixed + "=").matcher(text).find(), fixed + " in " + f);
+                }
+            }
+        }
+    }
+
+    @Test
     void tracerUsesNoApiThatTransformers5Removed() throws IOException {
         String tracer = Files.readString(Path.of("models", "tracer.py"));
         assertFalse(tracer.contains("encode_plus") || tracer.contains("batch_encode_plus"), tracer);

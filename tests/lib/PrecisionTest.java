@@ -41,8 +41,8 @@ class PrecisionTest {
 
     @Test
     void anUnknownPrecisionIsBadInput() {
-        String problem = ConfigKeys.find("precision").orElseThrow().problem("fp16");
-        assertEquals("precision=fp16 is not one of fp32, bf16, int8", problem);
+        String problem = ConfigKeys.find("precision").orElseThrow().problem("fp8");
+        assertEquals("precision=fp8 is not one of fp32, bf16, int8, fp16", problem);
         assertEquals("fp32", ConfigKeys.find("precision").orElseThrow().defaultValue());
         assertTrue(ConfigKeys.find("precision_check").orElseThrow().problem("maybe").contains("fail, warn"));
     }
@@ -56,6 +56,11 @@ class PrecisionTest {
         TracerTest.error(CliError.UNSUPPORTED, () -> Precision.check("bf16", "inf2"));
         TracerTest.error(CliError.UNSUPPORTED, () -> Precision.check("int8", "gpu"));
         Precision.check("bf16", "gpu");
+        Precision.check("fp16", "gpu");
+        for (String p : List.of("cpu", "graviton")) {
+            assertTrue(TracerTest.error(CliError.UNSUPPORTED, () -> Precision.check("fp16", p)).getMessage()
+                    .startsWith("precision=fp16 runs on GPUs"));
+        }
         Precision.check("int8", "graviton");
         Precision.check("fp32", "inf1");
         // refused before anything is resolved or written
@@ -91,6 +96,56 @@ class PrecisionTest {
             float[][][] logits = model.logits(model.codec().encode(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT));
             assertTrue(logits[0][0][127] < -1000, "padding logits stay very low: " + logits[0][0][127]);
         }
+    }
+
+    /**
+     * processor=gpu on this machine without a GPU: what can be checked here. bf16 converts and runs on
+     * the CPU; fp16 converts without running in Python (Debian's torch 1.13 has no float16 LayerNorm on
+     * the CPU), and DJL's libtorch checks its lengths on the CPU where it can. The GPU itself is needed
+     * for test=True (the trace check and the accuracy check run on the processor).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"bf16", "fp16"})
+    void theGpuPrecisionsConvertWithoutAGpu(String precision) throws Exception {
+        support.PythonTorch.ensure();
+        String out = captured(() -> Tracer.trace(config(Map.of("precision", precision, "processor", "gpu", "test", "False"))));
+        Path trace = dir.resolve("trace-tiny-bert-qa");
+        String file = "tiny-bert-qa_bs1_seq128_pc1_gpu_" + precision + ".pt";
+        assertTrue(Files.isRegularFile(trace.resolve(file)), out);
+        JsonNode meta = new ObjectMapper().readTree(trace.resolve("metadata.json").toFile());
+        assertEquals(precision, meta.get("precision").asText());
+        if (precision.equals("bf16")) {
+            assertTrue(meta.get("dynamic_length").asBoolean(), "checked on this CPU: " + out);
+        } else if (!meta.has("dynamic_length")) {
+            assertTrue(out.contains("not checked on this CPU"), out);
+        }
+    }
+
+    @Test
+    void theTracersReducedPrecisionRunsOnTheCpu() throws Exception {
+        support.PythonTorch.ensure();
+        // models/tracer.py's conversion of a Hugging Face model (a stand-in returning a tuple as they do), traced on the CPU
+        Path script = Files.writeString(dir.resolve("reduce.py"), String.join("\n",
+                "import importlib.util, sys, torch",
+                "spec = importlib.util.spec_from_file_location('tracer', sys.argv[1])",
+                "tracer = importlib.util.module_from_spec(spec); spec.loader.exec_module(tracer)",
+                "class Qa(torch.nn.Module):",
+                "    def __init__(self):",
+                "        super().__init__()",
+                "        self.emb = torch.nn.Embedding(50, 16); self.norm = torch.nn.LayerNorm(16); self.qa = torch.nn.Linear(16, 2)",
+                "    def forward(self, input_ids, attention_mask):",
+                "        s, e = self.qa(self.norm(self.emb(input_ids))).split(1, dim=-1)",
+                "        return s.squeeze(-1), e.squeeze(-1), attention_mask",
+                "ids = torch.randint(0, 50, (2, 7)); mask = torch.ones_like(ids)",
+                "for precision in ('bf16', 'int8'):",
+                "    model = tracer.reduce_precision(torch, Qa().eval(), precision, 'gpu' if precision == 'bf16' else 'cpu')",
+                "    traced = torch.jit.trace(model, (ids, mask))",
+                "    out = traced(ids, mask)",
+                "    assert out[0].dtype == torch.float32 and out[0].shape == (2, 7), (precision, out[0].dtype)",
+                "    print(precision, 'ok')", ""));
+        support.DockerEngine.Out ran = support.DockerEngine.run(300, support.PythonTorch.python(), script.toString(),
+                Path.of("models/tracer.py").toAbsolutePath().toString());
+        assertTrue(ran.ok() && ran.output().contains("bf16 ok") && ran.output().contains("int8 ok"), ran.output());
     }
 
     @Test

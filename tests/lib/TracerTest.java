@@ -83,6 +83,58 @@ class TracerTest {
     }
 
     @Test
+    void traceRecordsWhetherTheModelTakesOtherLengthsAndServersTrustIt() throws Exception {
+        Path bundled = Tracer.trace(config(Map.of("model_source", "bundled")));
+        assertTrue(new ObjectMapper().readTree(bundled.resolve("metadata.json").toFile()).get("dynamic_length").asBoolean());
+        // loaded as the server loads it: the recorded check is trusted, not run again
+        Map<String, Object> meta = ModelSpec.metadata(bundled);
+        assertEquals(LoadedModel.Lengths.ANY, LoadedModel.Lengths.of(meta));
+        try (LoadedModel model = LoadedModel.load(ModelSpec.ofTrace(bundled, "", 1, 1, ""), 16, LoadedModel.Lengths.of(meta))) {
+            assertTrue(model.variableLength());
+            assertTrue(model.shapeNote().contains("metadata.json: dynamic_length true"), model.shapeNote());
+        }
+        assertEquals(LoadedModel.Lengths.PROBE, LoadedModel.Lengths.of(Map.of()), "a folder from an older trace is probed as it loads");
+        assertEquals(LoadedModel.Lengths.TRACED, LoadedModel.Lengths.of(Map.of("dynamic_length", false)));
+
+        // a Neuron model is compiled for its traced shape: recorded without loading it here
+        Path src = Files.createDirectories(dir.resolve("neuron"));
+        Files.copy(Path.of("models/bundled/tiny-bert-qa.pt"), src.resolve("qa.pt"));
+        Files.copy(Path.of("models/bundled/tokenizer.json"), src.resolve("tokenizer.json"));
+        Path inf2 = Tracer.trace(config(Map.of("model_source", "neuron/qa.pt", "processor", "inf2")));
+        assertFalse(new ObjectMapper().readTree(inf2.resolve("metadata.json").toFile()).get("dynamic_length").asBoolean(true));
+    }
+
+    @Test
+    void aModelWhoseLogitsChangeWithThePaddedLengthIsRecordedAsFixedLength() throws Exception {
+        support.PythonTorch.ensure();
+        // the bundled model with its logits scaled by the padded length: same best token, other logits
+        Path src = Files.createDirectories(dir.resolve("fixed"));
+        Path script = Files.writeString(dir.resolve("fixed.py"), String.join("\n",
+                "import sys, torch",
+                "from typing import Tuple",
+                "class Scaled(torch.nn.Module):",
+                "    def __init__(self, inner):",
+                "        super().__init__()",
+                "        self.inner = inner",
+                "    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:",
+                "        out = self.inner(input_ids, attention_mask)",
+                "        k = input_ids.shape[1] / 128.0",
+                "        return out[0] * k, out[1] * k",
+                "torch.jit.script(Scaled(torch.jit.load(sys.argv[1]))).save(sys.argv[2])", ""));
+        support.DockerEngine.Out made = support.DockerEngine.run(300, support.PythonTorch.python(), script.toString(),
+                Path.of("models/bundled/tiny-bert-qa.pt").toAbsolutePath().toString(), src.resolve("qa.pt").toString());
+        assertTrue(made.ok(), made.output());
+        Files.copy(Path.of("models/bundled/tokenizer.json"), src.resolve("tokenizer.json"));
+        Path out = Tracer.trace(config(Map.of("model_source", "fixed", "test", "False")));
+        Map<String, Object> meta = ModelSpec.metadata(out);
+        assertEquals(false, meta.get("dynamic_length"));
+        try (LoadedModel model = LoadedModel.load(ModelSpec.ofTrace(out, "", 1, 1, ""), 16, LoadedModel.Lengths.of(meta))) {
+            assertFalse(model.variableLength());
+            assertTrue(model.shapeNote().contains("metadata.json: dynamic_length false"), model.shapeNote());
+        }
+    }
+
+    @Test
     void hubSourceOfflineFailsWithOneClearLine() throws Exception {
         CliError e = error(CliError.FAILED, () -> Tracer.trace(config(Map.of("model_source", "hf:deepset/minilm-uncased-squad2"))));
         assertTrue(e.getMessage().startsWith("model_source=hf:deepset/minilm-uncased-squad2 needs the Hugging Face hub or DJL's model zoo, which cannot be reached"),

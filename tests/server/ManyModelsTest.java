@@ -125,6 +125,15 @@ class ManyModelsTest {
         return by;
     }
 
+    /** Waits (30 s at most) until /models shows the model in that status. */
+    static void awaitStatus(ModelServer s, String name, String status) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!status.equals(statuses(s).get(name)) && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertEquals(status, statuses(s).get(name), name);
+    }
+
     @Test
     void twoDistinctRealModelsAnswerTheirOwnAnswers() throws Exception {
         // the same weights with the answer head negated: a model that answers otherwise
@@ -215,10 +224,7 @@ class ManyModelsTest {
             for (int i = 0; i < 6; i++) {
                 waiting.add(ServingCoreTest.getAsync(s, "/predictions/" + (i % 2 == 0 ? "a" : "model1")));
             }
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!statuses(s).get("a").equals("loading") && System.nanoTime() < until) {
-                Thread.sleep(5);
-            }
+            awaitStatus(s, "a", "loading");
             assertEquals("loading", statuses(s).get("a"));
             loader.gate.countDown();
             for (CompletableFuture<HttpResponse<String>> r : waiting) {
@@ -238,14 +244,9 @@ class ManyModelsTest {
         try {
             loader.busyA = new CountDownLatch(1);
             CompletableFuture<HttpResponse<String>> a = ServingCoreTest.getAsync(s, "/predictions/a");
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!statuses(s).get("a").equals("ready") && System.nanoTime() < until) {
-                Thread.sleep(5);
-            }
+            awaitStatus(s, "a", "ready");
             CompletableFuture<HttpResponse<String>> b = ServingCoreTest.getAsync(s, "/predictions/b");
-            while (!statuses(s).get("b").equals("loading") && System.nanoTime() < until) {
-                Thread.sleep(5);
-            }
+            awaitStatus(s, "b", "loading");
             Thread.sleep(200);
             assertEquals("loading", statuses(s).get("b"), "b waits: a is in use and main is pinned");
             assertEquals("ready", statuses(s).get("a"));
@@ -270,10 +271,7 @@ class ManyModelsTest {
             HttpResponse<String> r = ServingCoreTest.get(s, "/predictions/a");
             assertEquals(504, r.statusCode(), r.body());
             loader.gate.countDown();
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!statuses(s).get("a").equals("ready") && System.nanoTime() < until) {
-                Thread.sleep(5);
-            }
+            awaitStatus(s, "a", "ready");
             assertEquals("a", answer(s, "a"), "the load went on and the model serves");
         } finally {
             loader.gate.countDown();

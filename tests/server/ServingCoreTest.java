@@ -217,6 +217,35 @@ class ServingCoreTest {
     }
 
     @Test
+    void aClientThatHangsUpWhileQueuedIsDroppedNotComputed() throws Exception {
+        GatedModel model = new GatedModel(0);
+        ModelServer s = start(model, 1, Map.of("MAX_BATCH_SIZE", "1"));
+        try {
+            CompletableFuture<HttpResponse<String>> first = computing(s, model, "first");
+            try (java.net.Socket client = new java.net.Socket("127.0.0.1", s.port())) {
+                client.getOutputStream().write("GET /predictions/model0?seq_0=gone HTTP/1.1\r\nHost: x\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                client.getOutputStream().flush();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (s.store().copies().get(0).queue.size() < 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertEquals(1, s.store().copies().get(0).queue.size());
+            } // the client hangs up: HTTP/1.1, nothing more to read, Jetty is not reading
+            Thread.sleep(50);
+            CompletableFuture<HttpResponse<String>> stays = getAsync(s, "/predictions/model0?seq_0=stays");
+            model.gate.countDown();
+            assertEquals("{\"detail\":\"first\"}", first.get(30, TimeUnit.SECONDS).body());
+            assertEquals("{\"detail\":\"stays\"}", stays.get(30, TimeUnit.SECONDS).body());
+            assertFalse(model.computed.contains("gone"), "dropped: " + model.computed);
+            assertTrue(get(s, "/metrics").body().contains("jdo_refused_total{model=\"model0\",reason=\"client_gone\"} 1.0"));
+        } finally {
+            model.gate.countDown();
+            s.drain();
+        }
+    }
+
+    @Test
     void aRequestStillQueuedAtItsDeadlineGets504AndIsNeverComputed() throws Exception {
         GatedModel model = new GatedModel(0);
         ModelServer s = start(model, 1, Map.of("REQUEST_TIMEOUT_MS", "300", "MAX_BATCH_SIZE", "1"));
