@@ -1,6 +1,8 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
-//JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
+// short-lived, and so is javac: the quick compiler and collector start faster (docs/benchmarks.md)
+//JAVA_OPTIONS --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+//JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
 //SOURCES lib/Cli.java lib/CliError.java lib/Console.java lib/KubernetesRuntime.java lib/Prepull.java lib/ProcessorDefaults.java lib/Runtimes.java lib/StepCommand.java
 
 import java.nio.file.Path;

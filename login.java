@@ -1,5 +1,8 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
+// short-lived, and so is javac: the quick compiler and collector start faster (docs/benchmarks.md)
+//JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
+//JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
 //SOURCES lib/Aws.java lib/Cli.java lib/Config.java lib/Shell.java lib/StepCommand.java
 
 import lib.Aws;

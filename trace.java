@@ -1,6 +1,8 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
+// javac runs briefly: the quick compiler and collector start faster (docs/benchmarks.md)
+//JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
 //SOURCES lib/Cli.java lib/Config.java lib/Console.java lib/ModelSet.java lib/Names.java lib/StepCommand.java lib/TraceCheck.java lib/Tracer.java
 
 import java.nio.file.Path;

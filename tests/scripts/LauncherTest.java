@@ -54,6 +54,32 @@ class LauncherTest {
     }
 
     @Test
+    void aRootScriptRunsWithoutJbangUntilSomethingJbangReadsChanges() throws Exception {
+        Path cache = dir.resolve("cache");
+        Map<String, String> env = Map.of("JDO_CACHE", cache.toString(), "PATH", System.getenv("PATH").replaceAll("[^:]*jbang[^:]*:?", ""));
+        Result first = launcher(env, Scripts.ROOT.resolve("config.java").toString(), "get", "app_name");
+        assertEquals(0, first.code(), first.err());
+        assertEquals("tiny-bert-qa-cpu\n", first.out());
+        try (var kept = Files.list(cache.resolve("run"))) {
+            assertEquals(1, kept.filter(f -> f.getFileName().toString().matches("\\d+-config-\\d+")).count(), "one command kept");
+        }
+        // without JBang's jars only the kept command can run the script
+        try (var jars = Files.list(cache.resolve("jbang-0.132.1"))) {
+            for (Path jar : jars.filter(f -> f.toString().endsWith(".jar")).toList()) {
+                Files.delete(jar);
+            }
+        }
+        Result again = launcher(env, Scripts.ROOT.resolve("config.java").toString(), "get", "app_name");
+        assertEquals(0, again.code(), again.err());
+        assertEquals("tiny-bert-qa-cpu\n", again.out());
+        assertEquals("", again.err(), "nothing but the command's output");
+        Map<String, String> changed = new java.util.HashMap<>(env);
+        changed.put("JBANG_REPO", dir.resolve("repo").toString()); // a JBang setting: JBang must be asked again
+        Result asked = launcher(changed, Scripts.ROOT.resolve("config.java").toString(), "get", "app_name");
+        assertTrue(asked.code() != 0 && asked.out().isEmpty(), "JBang was asked (and is gone): " + asked);
+    }
+
+    @Test
     void resolvesJbangOnceIntoItsCache() throws Exception {
         Map<String, String> env = Map.of("JDO_CACHE", dir.resolve("cache").toString(), "PATH", System.getenv("PATH").replaceAll("[^:]*jbang[^:]*:?", ""));
         Result first = launcher(env, "--version");
