@@ -1,20 +1,22 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES lib/*.java
+//SOURCES lib/Cli.java lib/ImageStepCommand.java lib/Images.java lib/LocalBase.java
 
 import lib.Cli;
-import lib.ImageTransfer;
+import lib.ImageStepCommand;
 import lib.Images;
 import lib.LocalBase;
-import lib.StepCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 
 @Command(name = "build.java", subcommands = HelpCommand.class,
         description = {"Builds the base for the configured processor (with no sub-command).",
                 "local: resolves and caches the engine's native library; docker, kubernetes: the base image."})
-public class build extends StepCommand {
+public class build extends ImageStepCommand {
+    public build() {
+        super(Images.Kind.BASE);
+    }
 
     @Override
     public Integer call() {
@@ -24,16 +26,6 @@ public class build extends StepCommand {
         }
         new Images(config()).build(Images.Kind.BASE);
         return 0;
-    }
-
-    @Command(name = "push", description = "Pushes the base image to the registry (ECR: creates the repository when missing).")
-    int push() {
-        return ImageTransfer.push(config(), Images.Kind.BASE);
-    }
-
-    @Command(name = "pull", description = "Pulls the base image from the registry.")
-    int pull() {
-        return ImageTransfer.pull(config(), Images.Kind.BASE);
     }
 
     public static void main(String... args) {

@@ -1,7 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES lib/*.java
+//SOURCES lib/Cli.java lib/CliError.java lib/Config.java lib/Console.java lib/ProcessorDefaults.java lib/Shell.java lib/StepCommand.java
 
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +40,7 @@ public class config extends StepCommand {
 
     @Command(name = "get", description = "Prints the effective value of one key.")
     int get(@Parameters(paramLabel = "KEY") String key) {
-        System.out.println(config().get(key));
+        Console.line(config().get(key));
         return 0;
     }
 

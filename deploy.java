@@ -1,12 +1,13 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES lib/*.java
+//SOURCES lib/Cli.java lib/CliError.java lib/Console.java lib/KubernetesRuntime.java lib/Prepull.java lib/ProcessorDefaults.java lib/Runtimes.java lib/StepCommand.java
 
 import java.nio.file.Path;
 import lib.Cli;
 import lib.Console;
 import lib.KubernetesRuntime;
+import lib.Prepull;
 import lib.ProcessorDefaults;
 import lib.CliError;
 import lib.Runtimes;
@@ -31,14 +32,14 @@ public class deploy extends StepCommand {
         if (config().runtime().equals("kubernetes")) {
             warnAboutInstanceType();
         }
-        runtime().deployRun();
+        Runtimes.of(config()).deployRun();
         return 0;
     }
 
     @Command(name = "status", description = "Shows the servers, or only server N.")
     int status(@Parameters(paramLabel = "N", arity = "0..1") Integer n) {
         Integer index = Runtimes.checkServer(config(), n);
-        runtime().deployStatus(index);
+        Runtimes.of(config()).deployStatus(index);
         return 0;
     }
 
@@ -46,20 +47,20 @@ public class deploy extends StepCommand {
     int logs(@Parameters(paramLabel = "N", arity = "0..1") Integer n,
              @Option(names = "--no-follow", description = "Print what is there and exit") boolean noFollow) {
         Integer index = Runtimes.checkServer(config(), n);
-        runtime().deployLogs(index, !noFollow);
+        Runtimes.of(config()).deployLogs(index, !noFollow);
         return 0;
     }
 
     @Command(name = "exec", description = "Opens a shell where server N runs.")
     int exec(@Parameters(paramLabel = "N") int n) {
         Integer index = Runtimes.checkServer(config(), n);
-        runtime().deployExec(index);
+        Runtimes.of(config()).deployExec(index);
         return 0;
     }
 
     @Command(name = "stop", description = "Stops and removes the servers.")
     int stop() {
-        runtime().deployStop();
+        Runtimes.of(config()).deployStop();
         return 0;
     }
 
@@ -78,7 +79,7 @@ public class deploy extends StepCommand {
         if (!config().runtime().equals("kubernetes")) {
             throw CliError.unsupported("prepull is for runtime=kubernetes (runtime=" + config().runtime() + ")");
         }
-        new KubernetesRuntime(config()).prepull(action);
+        new Prepull(config()).run(action);
         return 0;
     }
 

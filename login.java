@@ -1,6 +1,6 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
-//SOURCES lib/*.java
+//SOURCES lib/Aws.java lib/Cli.java lib/Config.java lib/Shell.java lib/StepCommand.java
 
 import lib.Aws;
 import lib.Cli;

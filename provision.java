@@ -1,6 +1,6 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
-//SOURCES lib/*.java
+//SOURCES lib/Cli.java lib/CliError.java lib/Config.java lib/ConfigKeys.java lib/Console.java lib/Stacks.java lib/StepCommand.java
 
 import java.util.Map;
 import lib.Cli;
@@ -77,8 +77,7 @@ public class provision extends StepCommand {
         Stacks.parameters(config).forEach((k, v) -> out.append("#   ").append(k).append("=").append(v).append("\n"));
         out.append("# template: ").append(Stacks.TEMPLATE).append("\n");
         out.append(Stacks.template());
-        System.out.print(out);
-        System.out.flush();
+        Console.text(out.toString());
     }
 
     public static void main(String... args) {

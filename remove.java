@@ -1,6 +1,6 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
-//SOURCES lib/*.java
+//SOURCES lib/Cli.java lib/CliError.java lib/Config.java lib/ConfigKeys.java lib/Console.java lib/Stacks.java lib/StepCommand.java
 
 import java.util.List;
 import lib.Cli;

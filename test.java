@@ -1,17 +1,16 @@
 ///usr/bin/env sh "$(dirname "$0")/jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true
-//SOURCES lib/*.java
+//SOURCES lib/Artifacts.java lib/BenchmarkReport.java lib/Cli.java lib/CliError.java lib/Console.java lib/ImageStepCommand.java lib/Images.java lib/Runtimes.java
 
 import lib.Artifacts;
 import lib.BenchmarkReport;
 import lib.Console;
 import lib.Cli;
 import lib.CliError;
-import lib.ImageTransfer;
+import lib.ImageStepCommand;
 import lib.Images;
 import lib.Runtimes;
-import lib.StepCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;
@@ -22,7 +21,10 @@ import picocli.CommandLine.Parameters;
                 "Tests: seq (every model of every server in order), rnd (num_requests random requests),",
                 "bmk (benchmark under load), bma (aggregate the results of finished bmk clients).",
                 "Example: ./test.java run bmk && ./test.java run bma"})
-public class test extends StepCommand {
+public class test extends ImageStepCommand {
+    public test() {
+        super(Images.Kind.TEST);
+    }
 
     @Command(name = "build", description = "Builds the test image (local: the client jar).")
     int build() {
@@ -34,16 +36,6 @@ public class test extends StepCommand {
         return 0;
     }
 
-    @Command(name = "push", description = "Pushes the test image to the registry.")
-    int push() {
-        return ImageTransfer.push(config(), Images.Kind.TEST);
-    }
-
-    @Command(name = "pull", description = "Pulls the test image from the registry.")
-    int pull() {
-        return ImageTransfer.pull(config(), Images.Kind.TEST);
-    }
-
     @Command(name = "run", description = "Runs a test in num_test_containers clients (seq, rnd, bmk), aggregates (bma), or starts idle clients.")
     int run(@Parameters(paramLabel = "TEST", arity = "0..1", description = "seq, rnd, bmk or bma") String testName) {
         config();
@@ -51,9 +43,9 @@ public class test extends StepCommand {
             throw CliError.badInput("unknown test '" + testName + "': use seq, rnd, bmk or bma");
         }
         if ("bma".equals(testName)) {
-            BenchmarkReport.print(config(), runtime().finishedTestOutputs());
+            BenchmarkReport.print(config(), Runtimes.of(config()).finishedTestOutputs());
         } else {
-            runtime().testRun(testName);
+            Runtimes.of(config()).testRun(testName);
         }
         return 0;
     }
@@ -61,7 +53,7 @@ public class test extends StepCommand {
     @Command(name = "status", description = "Shows the test clients, or only client N.")
     int status(@Parameters(paramLabel = "N", arity = "0..1") Integer n) {
         Integer index = Runtimes.checkClient(config(), n);
-        runtime().testStatus(index);
+        Runtimes.of(config()).testStatus(index);
         return 0;
     }
 
@@ -69,20 +61,20 @@ public class test extends StepCommand {
     int logs(@Parameters(paramLabel = "N", arity = "0..1") Integer n,
              @Option(names = "--no-follow", description = "Print what is there and exit") boolean noFollow) {
         Integer index = Runtimes.checkClient(config(), n);
-        runtime().testLogs(index, !noFollow);
+        Runtimes.of(config()).testLogs(index, !noFollow);
         return 0;
     }
 
     @Command(name = "exec", description = "Opens a shell in test client N (default 0).")
     int exec(@Parameters(paramLabel = "N", arity = "0..1", defaultValue = "0") int n) {
         Integer index = Runtimes.checkClient(config(), n);
-        runtime().testExec(index);
+        Runtimes.of(config()).testExec(index);
         return 0;
     }
 
     @Command(name = "stop", description = "Stops and removes the test clients.")
     int stop() {
-        runtime().testStop();
+        Runtimes.of(config()).testStop();
         return 0;
     }
 

@@ -2,7 +2,7 @@
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
-//SOURCES ../server/ModelServer.java ../lib/*.java
+//SOURCES ../server/ModelServer.java ../lib/LocalRuntime.java ../lib/ModelSpec.java ../lib/PrecisionCheck.java ../lib/QaCodec.java ../lib/QaModel.java ../lib/Readiness.java ../lib/Servers.java
 package bench;
 
 import java.net.URI;
@@ -22,9 +22,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import lib.Models;
+import lib.ModelSpec;
 import lib.PrecisionCheck;
 import lib.QaCodec;
+import lib.QaModel;
 import lib.Readiness;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -88,14 +89,14 @@ public final class ServingBench {
         }
     }
 
-    /** In-process (tokenize, forward, decode on Models.QaModel) against the server process, same callers. */
+    /** In-process (tokenize, forward, decode on QaModel) against the server process, same callers. */
     static void ceiling(Path trace, double seconds) throws Exception {
         System.out.println("| path | requests/s | p50 ms | p99 ms |");
         System.out.println("| --- | ---: | ---: | ---: |");
         for (int callers : new int[] {2, 8}) {
-            Models.Spec spec = Models.specOf(trace, "cpu", 1, 1, null);
+            ModelSpec spec = ModelSpec.ofTrace(trace, "cpu", 1, 1, null);
             Result inProcess;
-            try (Models.QaModel m = Models.load(spec, CORES, 16)) {
+            try (QaModel m = QaModel.load(spec, CORES, 16)) {
                 m.warmUp();
                 inProcess = run("in-process, " + callers + " callers", callers, seconds,
                         () -> m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null);
@@ -126,8 +127,8 @@ public final class ServingBench {
         for (int round = 1; round <= rounds; round++) {
             for (String name : models.split(",")) {
                 Path trace = name.startsWith("full") ? fullModel(name) : name.equals("tiny") ? tinyModel() : Path.of(name);
-                Models.Spec spec = Models.specOf(trace, "cpu", 1, 1, null);
-                try (Models.QaModel m = Models.load(spec, 2, Integer.parseInt(System.getenv().getOrDefault("BENCH_BUCKET", "16")))) {
+                ModelSpec spec = ModelSpec.ofTrace(trace, "cpu", 1, 1, null);
+                try (QaModel m = QaModel.load(spec, 2, Integer.parseInt(System.getenv().getOrDefault("BENCH_BUCKET", "16")))) {
                     m.warmUp();
                     AtomicLong cpuNanos = new AtomicLong();
                     AtomicLong calls = new AtomicLong();
@@ -164,13 +165,13 @@ public final class ServingBench {
             Path trace = fullModel(name);
             String precision = name.equals("full") ? "fp32" : name.substring(5);
             String agreement;
-            try (Models.QaModel a = Models.load(Models.specOf(fp32, "cpu", 1, 1, null), 1);
-                 Models.QaModel b = Models.load(Models.specOf(trace, "cpu", 1, 1, null), 1)) {
+            try (QaModel a = QaModel.load(ModelSpec.ofTrace(fp32, "cpu", 1, 1, null), 1);
+                 QaModel b = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), 1)) {
                 PrecisionCheck.Result r = PrecisionCheck.compare(a, b, questions);
                 agreement = String.format(Locale.ROOT, "%.1f%% (%d of %d)", r.agreementPercent(), r.agreed(), r.total());
             }
             for (int bucket : new int[] {0, 16}) {
-                try (Models.QaModel m = Models.load(Models.specOf(trace, "cpu", 1, 1, null), 2, bucket)) {
+                try (QaModel m = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), 2, bucket)) {
                     m.warmUp();
                     long cpu0 = processCpuNanos(ProcessHandle.current().pid());
                     AtomicLong calls = new AtomicLong();
@@ -381,7 +382,8 @@ public final class ServingBench {
 
     /** Runs the model server as its own process (QUIET, 2 predictors per copy unless set) around the work. */
     static <T> T server(Path trace, Map<String, String> settings, WithServer<T> work) throws Exception {
-        int port = lib.LocalRuntime.freePort(18700, java.util.Set.of());
+        // a random start: two benchmarks at once must not find each other's server ready
+        int port = lib.LocalRuntime.freePort(18700 + java.util.concurrent.ThreadLocalRandom.current().nextInt(1000), java.util.Set.of());
         probePort = lib.LocalRuntime.freePort(port + 1, java.util.Set.of(port));
         Path log = Files.createTempFile("bench-server", ".log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java Config.java Console.java Shell.java
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package lib;
 
 //DEPS software.amazon.awssdk:cloudformation:2.57.8 software.amazon.awssdk:ecr:2.57.8 software.amazon.awssdk:sts:2.57.8
-//DEPS org.slf4j:slf4j-simple:2.0.17 org.slf4j:slf4j-api:2.0.17
+//SOURCES CliError.java Config.java Console.java Shell.java
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES BenchmarkResult.java CliError.java Config.java Console.java HtmlReport.java Names.java Pack.java
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -1,7 +1,6 @@
 package lib;
 
-//DEPS org.hdrhistogram:HdrHistogram:2.2.2
-//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.4
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.4 org.hdrhistogram:HdrHistogram:2.2.2
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;

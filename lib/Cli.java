@@ -1,8 +1,9 @@
 package lib;
 
 //DEPS info.picocli:picocli:4.7.7
-//DEPS org.slf4j:slf4j-api:2.0.17
-//DEPS org.slf4j:slf4j-simple:2.0.17
+// the scripts' libraries log through SLF4J 2 (the AWS SDK asks for 1.7, which finds no binding)
+//DEPS org.slf4j:slf4j-api:2.0.17 org.slf4j:slf4j-simple:2.0.17
+//SOURCES CliError.java Console.java
 
 import picocli.CommandLine;
 
@@ -17,20 +18,19 @@ public final class Cli {
     public static int run(Object command, String... args) {
         // libraries (DJL, fabric8, the AWS SDK) log through SLF4J; the scripts speak for themselves
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getenv("JDO_DEBUG") != null ? "debug" : "warn");
-        Models.quietEngineWarnings();
         CommandLine cl = new CommandLine(command);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             if (ex instanceof CliError e) {
                 Console.error(e.getMessage());
                 if (e.getCause() != null && debug()) {
-                    e.getCause().printStackTrace();
+                    Console.stackTrace(e.getCause());
                 }
                 return e.exitCode();
             }
             Console.error(ex.getClass().getSimpleName() + (ex.getMessage() == null ? "" : ": " + ex.getMessage())
                     + (debug() ? "" : " (set JDO_DEBUG=1 for the stack trace)"));
             if (debug()) {
-                ex.printStackTrace();
+                Console.stackTrace(ex);
             }
             return CliError.FAILED;
         });

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java ConfigKey.java ConfigKeys.java ProcessorDefaults.java
+
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -64,6 +66,19 @@ public final class Config {
             checkedOverrides.put(key, unquote(value));
         });
         Config config = new Config(file.toAbsolutePath().normalize(), values, checkedOverrides);
+        config.validate();
+        return config;
+    }
+
+    /** The same configuration with more overrides, e.g. one of extra_models in place of the model. */
+    public Config with(Map<String, String> more) {
+        Map<String, String> merged = new LinkedHashMap<>(overrides);
+        more.forEach((key, value) -> {
+            checkKnown(key, "override " + key);
+            merged.put(key, value);
+        });
+        Config config = new Config(file, fileValues, merged);
+        config.derivers.putAll(derivers);
         config.validate();
         return config;
     }

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES ConfigKey.java Precision.java
+
 import static lib.ConfigKey.bool;
 import static lib.ConfigKey.choice;
 import static lib.ConfigKey.count;
@@ -67,6 +69,11 @@ public final class ConfigKeys {
         add(text("base_image_from", "eclipse-temurin:21-jre-jammy", "FROM image of the base image"));
 
         add(integer("num_models", "16", "model copies per server"));
+        // more distinct models in each server, each traced and packed like the first (docs/many-models.md)
+        add(optionalText("extra_models", "", "more distinct models per server: name=source[*copies],... (source as model_source)"));
+        add(optionalText("model_memory_budget", "", "model weights a server keeps in memory (2Gi, or 60% of its memory limit); "
+                + "empty = all loaded at start"));
+        add(optionalText("pinned_models", "", "models loaded at start and never unloaded; empty = all without a budget, none with one"));
         add(bool("quiet", "False", "the server does not log each request"));
         add(bool("postprocess", "True", "answer text (True) or raw start logits (False)"));
         add(port("service_port", "8080", "port of each model service"));

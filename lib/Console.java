@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Shell.java
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,6 +33,23 @@ public final class Console {
     /** The stream lines go to, for libraries that print to a PrintStream themselves (help, reports, a remote shell). */
     public static PrintStream stdout() {
         return out;
+    }
+
+    /** The stream warnings and errors go to, for libraries that write errors to a stream themselves (a remote shell). */
+    public static PrintStream stderr() {
+        return err;
+    }
+
+    /** A block of text as it is, for output that is itself a document (a template, a manifest). */
+    public static void text(String text) {
+        out.print(text);
+        out.flush();
+    }
+
+    /** A stack trace, when the user asked for one (JDO_DEBUG). */
+    public static void stackTrace(Throwable e) {
+        e.printStackTrace(err);
+        err.flush();
     }
 
     /** What the command is doing now. */

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java Config.java Console.java DockerCommands.java Images.java Names.java Orchestrator.java Servers.java ServingRuntime.java Shell.java
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +25,7 @@ public final class DockerRuntime implements ServingRuntime {
     private final Names names;
     private final Shell shell;
     private final String cli;
+    private final DockerCommands commands;
     private final Mechanics mechanics = new Mechanics();
 
     public DockerRuntime(Config config) {
@@ -30,51 +33,7 @@ public final class DockerRuntime implements ServingRuntime {
         this.names = new Names(config);
         this.shell = new Shell(config);
         this.cli = config.get("container_cli");
-    }
-
-    // ---------------------------------------------------------------- command lines (pure)
-
-    private List<String> labelArgs(String component) {
-        List<String> args = new ArrayList<>();
-        new TreeMap<>(names.labels(component)).forEach((k, v) -> args.addAll(List.of("--label", k + "=" + v)));
-        return args;
-    }
-
-    /** docker run for server i published on hostPort. */
-    public List<String> serverRunCommand(int index, int hostPort) {
-        List<String> argv = new ArrayList<>(List.of(cli, "run", "-d", "--name", names.server(index),
-                "--network", names.network(), "-p", hostPort + ":" + Servers.CONTAINER_PORT));
-        argv.addAll(labelArgs(SERVER));
-        argv.addAll(processorArgs());
-        Servers.env(config, Servers.CONTAINER_PORT, Servers.IMAGE_MODEL_DIR).forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
-        argv.add(names.modelImage());
-        return argv;
-    }
-
-    /** GPUs for gpu servers, the Neuron devices for inf1/inf2 servers, as the original ran them. */
-    List<String> processorArgs() {
-        String processor = config.processor();
-        if (processor.equals("gpu")) {
-            return List.of("--gpus", "all");
-        }
-        if (processor.startsWith("inf")) {
-            return List.of("-e", "AWS_NEURON_VISIBLE_DEVICES=ALL", "--cap-add", "IPC_LOCK", "--privileged");
-        }
-        return List.of();
-    }
-
-    /** docker run for test client i running test (null: idle). */
-    public List<String> clientRunCommand(int index, String test) {
-        List<String> urls = new ArrayList<>();
-        for (int i = 0; i < config.getInt("num_servers"); i++) {
-            urls.add("http://" + names.server(i) + ":" + Servers.CONTAINER_PORT);
-        }
-        List<String> argv = new ArrayList<>(List.of(cli, "run", "-d", "--name", names.testClient(index), "--network", names.network()));
-        argv.addAll(labelArgs(CLIENT));
-        argv.addAll(List.of("--label", "jdo-inference/test=" + (test == null ? "idle" : test)));
-        argv.add(names.testImage());
-        argv.addAll(TestClients.args(config, test, urls, names.testClient(index), null));
-        return argv;
+        this.commands = new DockerCommands(config);
     }
 
     // ---------------------------------------------------------------- look-ups
@@ -89,17 +48,10 @@ public final class DockerRuntime implements ServingRuntime {
         return new Images(config);
     }
 
-    /** docker ps filters that select our containers of one component. */
-    private List<String> ours(String component) {
-        List<String> args = new ArrayList<>();
-        new TreeMap<>(names.labels(component)).forEach((k, v) -> args.addAll(List.of("--filter", "label=" + k + "=" + v)));
-        return args;
-    }
-
     /** Our containers of one component, by name, whatever num_servers says now. */
     private List<String> containers(String component) {
         List<String> argv = new ArrayList<>(List.of("ps", "-a"));
-        argv.addAll(ours(component));
+        argv.addAll(commands.filters(component));
         argv.addAll(List.of("--format", "{{.Names}}"));
         Shell.Result r = quiet(argv.toArray(String[]::new));
         if (!r.ok()) {
@@ -147,7 +99,7 @@ public final class DockerRuntime implements ServingRuntime {
             return;
         }
         List<String> argv = new ArrayList<>(List.of(cli, "network", "create"));
-        argv.addAll(labelArgs("network"));
+        argv.addAll(commands.labels("network"));
         argv.add(names.network());
         Shell.Result r = shell.capture(argv);
         if (!r.ok()) {
@@ -202,7 +154,7 @@ public final class DockerRuntime implements ServingRuntime {
             return;
         }
         List<String> argv = new ArrayList<>(List.of(cli, "ps", "-a"));
-        argv.addAll(ours(component));
+        argv.addAll(commands.filters(component));
         if (one != null) {
             argv.addAll(List.of("--filter", "name=^/?" + one + "$"));
         }
@@ -369,7 +321,7 @@ public final class DockerRuntime implements ServingRuntime {
 
         @Override
         public void startServer(int i, int hostPort) {
-            Shell.Result r = shell.capture(serverRunCommand(i, hostPort));
+            Shell.Result r = shell.capture(commands.serverRun(i, hostPort));
             if (!r.ok()) {
                 throw CliError.failed("cannot start " + names.server(i) + ": " + r.output().strip());
             }
@@ -418,7 +370,7 @@ public final class DockerRuntime implements ServingRuntime {
 
         @Override
         public void startClient(int i, String test) {
-            Shell.Result r = shell.capture(clientRunCommand(i, test));
+            Shell.Result r = shell.capture(commands.clientRun(i, test));
             if (!r.ok()) {
                 throw CliError.failed("cannot start " + names.testClient(i) + ": " + r.output().strip());
             }

@@ -1,6 +1,7 @@
 package lib;
 
 //DEPS org.knowm.xchart:xchart:4.0.3
+//SOURCES BenchmarkReport.java BenchmarkResult.java CliError.java
 
 import java.awt.BasicStroke;
 import java.awt.Color;

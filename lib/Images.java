@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Artifacts.java Aws.java CliError.java Config.java Console.java Names.java Pack.java Shell.java TorchNative.java
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java Config.java Console.java KubernetesRuntime.java Names.java
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

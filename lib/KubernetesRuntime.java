@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java Config.java Console.java KubeApi.java Manifests.java Names.java Orchestrator.java PodHealth.java ServingRuntime.java TestJobs.java
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -222,7 +224,7 @@ public final class KubernetesRuntime implements ServingRuntime {
         String pod = pods.get(0).getMetadata().getName();
         Console.step("Opening a shell in pod %s (exit to leave) ...", pod);
         try (ExecWatch watch = api("exec into " + pod, () -> client().pods().inNamespace(namespace).withName(pod)
-                .redirectingInput().writingOutput(Console.stdout()).writingError(System.err).withTTY().exec("sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"))) {
+                .redirectingInput().writingOutput(Console.stdout()).writingError(Console.stderr()).withTTY().exec("sh", "-c", "command -v bash >/dev/null && exec bash || exec sh"))) {
             Thread pump = Thread.ofPlatform().daemon().start(() -> {
                 try {
                     System.in.transferTo(watch.getInput());
@@ -244,35 +246,6 @@ public final class KubernetesRuntime implements ServingRuntime {
                         + client().services().inNamespace(ns).withLabels(labels).delete().size());
         Console.step(removed == 0 ? "No servers of %s in namespace %s; nothing to stop." : "Deleted the servers of %s in namespace %s.",
                 config.get("app_name"), ns);
-    }
-
-    /** `deploy.java prepull start|status|stop`. */
-    public void prepull(String action) {
-        var daemonSet = manifests.prepull();
-        String ns = manifests.namespace();
-        switch (action) {
-            case "start" -> {
-                Manifests.write(names.appDir(), Map.of(daemonSet.getMetadata().getName() + ".yaml", List.of(daemonSet)));
-                ensureNamespace(ns);
-                apply(daemonSet);
-                Console.step("Pre-pulling %s onto every %s node (DaemonSet %s).", names.modelImage(), config.get("instance_type"),
-                        daemonSet.getMetadata().getName());
-            }
-            case "status" -> {
-                var current = api("reading DaemonSet", () -> client().apps().daemonSets().inNamespace(ns).withName(daemonSet.getMetadata().getName()).get());
-                if (current == null || current.getStatus() == null) {
-                    Console.step("No pre-pull DaemonSet %s in %s.", daemonSet.getMetadata().getName(), ns);
-                } else {
-                    Console.step("%s: %d of %d nodes have the image ready.", daemonSet.getMetadata().getName(),
-                            current.getStatus().getNumberReady(), current.getStatus().getDesiredNumberScheduled());
-                }
-            }
-            case "stop" -> {
-                api("deleting DaemonSet", () -> client().apps().daemonSets().inNamespace(ns).withName(daemonSet.getMetadata().getName()).delete());
-                Console.step("Deleted the pre-pull DaemonSet %s.", daemonSet.getMetadata().getName());
-            }
-            default -> throw CliError.badInput("prepull takes start, status or stop, not '" + action + "'");
-        }
     }
 
     // ---------------------------------------------------------------- test

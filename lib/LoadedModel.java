@@ -1,7 +1,6 @@
 package lib;
 
-//DEPS ai.djl:api:0.36.0
-//DEPS ai.djl.pytorch:pytorch-engine:0.36.0
+//SOURCES Answer.java ModelException.java ModelSpec.java QaBatch.java QaCodec.java TorchEngine.java
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
@@ -29,7 +28,7 @@ import java.util.List;
  * traced shape: every row padded to the sequence length and at least the traced batch size rows.
  */
 public final class LoadedModel implements AutoCloseable {
-    private final Models.Spec spec;
+    private final ModelSpec spec;
     private final Path file;
     private final ZooModel<QaBatch, QaBatch.Logits> model;
     private final QaCodec codec;
@@ -38,7 +37,7 @@ public final class LoadedModel implements AutoCloseable {
     private boolean tracedShapeOnly;
     private String shapeNote = "";
 
-    private LoadedModel(Models.Spec spec, Path file, ZooModel<QaBatch, QaBatch.Logits> model, QaCodec codec) {
+    private LoadedModel(ModelSpec spec, Path file, ZooModel<QaBatch, QaBatch.Logits> model, QaCodec codec) {
         this.spec = spec;
         this.file = file;
         this.model = model;
@@ -49,12 +48,12 @@ public final class LoadedModel implements AutoCloseable {
      * Loads the model and its tokenizer once. bucket: round batch widths up to a multiple of it
      * when the model accepts any length; 0 keeps the traced sequence length.
      */
-    public static LoadedModel load(Models.Spec spec, int bucket) {
+    public static LoadedModel load(ModelSpec spec, int bucket) {
         return load(spec, bucket, false);
     }
 
-    /** As {@link #load(Models.Spec, int)}; tracedShapeOnly when the trace says its model takes no other shape. */
-    public static LoadedModel load(Models.Spec spec, int bucket, boolean tracedShapeOnly) {
+    /** As {@link #load(ModelSpec, int)}; tracedShapeOnly when the trace says its model takes no other shape. */
+    public static LoadedModel load(ModelSpec spec, int bucket, boolean tracedShapeOnly) {
         return load(spec, bucket, tracedShapeOnly ? Lengths.TRACED : Lengths.PROBE);
     }
 
@@ -75,34 +74,34 @@ public final class LoadedModel implements AutoCloseable {
     /** The metadata.json field that records the trace-time length check. */
     public static final String DYNAMIC_LENGTH = "dynamic_length";
 
-    /** As {@link #load(Models.Spec, int)}, with what the trace recorded about other lengths. */
-    public static LoadedModel load(Models.Spec spec, int bucket, Lengths lengths) {
+    /** As {@link #load(ModelSpec, int)}, with what the trace recorded about other lengths. */
+    public static LoadedModel load(ModelSpec spec, int bucket, Lengths lengths) {
         if (bucket < 0) {
             throw new IllegalArgumentException("bucket must be 0 or more, not " + bucket);
         }
         Path file = spec.modelFile().toAbsolutePath().normalize();
         if (!Files.isRegularFile(file)) {
-            throw new Models.ModelException("model file not found: " + file);
+            throw new ModelException("model file not found: " + file);
         }
         if (!Files.isReadable(file)) {
-            throw new Models.ModelException("model file not readable: " + file);
+            throw new ModelException("model file not readable: " + file);
         }
         QaCodec codec;
         try {
             codec = QaCodec.open(spec.tokenizer(), spec.sequenceLength());
         } catch (IOException e) {
-            throw new Models.ModelException(e.getMessage(), e); // names the file
+            throw new ModelException(e.getMessage(), e); // names the file
         } catch (RuntimeException e) {
-            throw new Models.ModelException("cannot load tokenizer " + spec.tokenizer().toAbsolutePath() + ": "
-                    + Models.rootMessage(e), e);
+            throw new ModelException("cannot load tokenizer " + spec.tokenizer().toAbsolutePath() + ": "
+                    + TorchEngine.rootMessage(e), e);
         }
         ZooModel<QaBatch, QaBatch.Logits> model = null;
         try {
-            Device device = Models.startEngine(spec);
+            Device device = TorchEngine.start(spec);
             String name = file.getFileName().toString();
             Criteria<QaBatch, QaBatch.Logits> criteria = Criteria.builder()
                     .setTypes(QaBatch.class, QaBatch.Logits.class)
-                    .optEngine(Models.ENGINE)
+                    .optEngine(TorchEngine.NAME)
                     .optDevice(device)
                     .optModelPath(file.getParent())
                     .optModelName(name.endsWith(".pt") ? name.substring(0, name.length() - 3) : name)
@@ -114,13 +113,13 @@ public final class LoadedModel implements AutoCloseable {
             LoadedModel loaded = new LoadedModel(spec, file, model, codec);
             loaded.chooseShapes(bucket, lengths);
             return loaded;
-        } catch (Models.ModelException e) {
+        } catch (ModelException e) {
             closeQuietly(model, codec);
             throw e;
         } catch (IOException | ModelNotFoundException | MalformedModelException | RuntimeException e) {
             closeQuietly(model, codec);
-            throw new Models.ModelException("cannot load model " + file + " as TorchScript (processor=" + spec.processor()
-                    + "): " + Models.rootMessage(e), e);
+            throw new ModelException("cannot load model " + file + " as TorchScript (processor=" + spec.processor()
+                    + "): " + TorchEngine.rootMessage(e), e);
         }
     }
 
@@ -172,7 +171,7 @@ public final class LoadedModel implements AutoCloseable {
             return similar(full.start()[0], own.start()[1], n) && similar(full.end()[0], own.end()[1], n) ? null
                     : "the model's logits change with the padded length";
         } catch (TranslateException | RuntimeException e) {
-            return "the model refused another shape: " + Models.rootMessage(e);
+            return "the model refused another shape: " + TorchEngine.rootMessage(e);
         }
     }
 
@@ -180,7 +179,7 @@ public final class LoadedModel implements AutoCloseable {
      * trace's length check, recorded as dynamic_length: whether the model at spec (a CPU spec; the
      * arithmetic is the same on other processors) gives the same logits at other lengths.
      */
-    public static boolean checkLengths(Models.Spec spec) {
+    public static boolean checkLengths(ModelSpec spec) {
         try (LoadedModel m = load(spec, 0, Lengths.PROBE)) {
             return m.takesAnyLength();
         }
@@ -218,7 +217,7 @@ public final class LoadedModel implements AutoCloseable {
         return difference <= 0.05 * Math.sqrt(spread) + 1e-4;
     }
 
-    public Models.Spec spec() {
+    public ModelSpec spec() {
         return spec;
     }
 
@@ -262,7 +261,7 @@ public final class LoadedModel implements AutoCloseable {
      * Answers the pairs (from {@link QaCodec#encodeTokens}) with one forward on the predictor: one
      * answer per pair. With postprocess off an answer's text is its rows' raw start logits.
      */
-    public List<Models.Answer> answer(Predictor<QaBatch, QaBatch.Logits> predictor, List<QaCodec.Encoded> pairs,
+    public List<Answer> answer(Predictor<QaBatch, QaBatch.Logits> predictor, List<QaCodec.Encoded> pairs,
                                       boolean postprocess) {
         // at the traced length the original fed its traced batch size, repeating the pair
         int minRows = tracedShapeOnly || bucket == 0 ? spec.batchSize() : 1;
@@ -272,22 +271,22 @@ public final class LoadedModel implements AutoCloseable {
         try {
             logits = predictor.predict(batch);
         } catch (TranslateException | RuntimeException e) {
-            throw new Models.ModelException("forward of " + file + " failed (inputs int64 [" + batch.rows() + ", "
-                    + batch.width() + "]): " + Models.rootMessage(e), e);
+            throw new ModelException("forward of " + file + " failed (inputs int64 [" + batch.rows() + ", "
+                    + batch.width() + "]): " + TorchEngine.rootMessage(e), e);
         }
         long nanos = System.nanoTime() - begin;
-        List<Models.Answer> answers = new ArrayList<>(pairs.size());
+        List<Answer> answers = new ArrayList<>(pairs.size());
         for (int i = 0; i < pairs.size(); i++) {
             QaCodec.Encoded e = pairs.get(i);
             if (!postprocess) {
                 // this pair's rows: its own, and the repeats of the last pair that fill a fixed batch
                 int last = i == pairs.size() - 1 ? batch.rows() : i + 1;
                 float[][] rows = java.util.Arrays.copyOfRange(logits.start(), i, last);
-                answers.add(new Models.Answer(QaCodec.formatLogits(rows), -1, -1, e.truncated(), nanos));
+                answers.add(new Answer(QaCodec.formatLogits(rows), -1, -1, e.truncated(), nanos));
                 continue;
             }
             QaCodec.Span span = QaCodec.span(logits.start()[i], logits.end()[i], e);
-            answers.add(new Models.Answer(codec.decode(span.ids()), span.start(), span.end(), e.truncated(), nanos));
+            answers.add(new Answer(codec.decode(span.ids()), span.start(), span.end(), e.truncated(), nanos));
         }
         return answers;
     }

@@ -1,9 +1,6 @@
 package lib;
 
-//DEPS ai.djl:api:0.36.0
-//DEPS ai.djl.pytorch:pytorch-engine:0.36.0
-//DEPS ai.djl.pytorch:pytorch-jni:2.7.1-0.36.0
-//DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
+//SOURCES Artifacts.java CliError.java Config.java Console.java TorchEngine.java TorchNative.java
 
 import ai.djl.engine.Engine;
 import ai.djl.util.Utils;
@@ -13,7 +10,7 @@ import java.nio.file.Path;
  * build with runtime=local: what a base image holds, prepared on this machine instead. The
  * server and client jars are exported (resolving every dependency, the engine's native library
  * included) and the native library is unpacked once, so servers start without resolving anything.
- * Both CPU architectures' native libraries are declared (x86_64 here, aarch64 in TorchNative), and
+ * Both CPU architectures' native libraries are declared (in TorchNative), and
  * DJL picks this machine's, so graviton works locally on an arm64 machine.
  */
 public final class LocalBase {
@@ -31,6 +28,7 @@ public final class LocalBase {
         Path server = Artifacts.serverJar(config);
         Path client = Artifacts.clientJar(config);
         System.setProperty("ai.djl.offline", "true");
+        TorchEngine.quietWarnings();
         Engine engine = Engine.getEngine("PyTorch");
         Console.info("server jar:     %s", server);
         Console.info("client jar:     %s", client);

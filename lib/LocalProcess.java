@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java Console.java Shell.java
+
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;

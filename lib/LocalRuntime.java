@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Artifacts.java CliError.java Config.java Console.java LocalProcess.java Names.java Orchestrator.java Pack.java Readiness.java Servers.java ServingRuntime.java Shell.java TestClients.java
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -1,6 +1,7 @@
 package lib;
 
 //DEPS io.fabric8:kubernetes-client:7.9.0
+//SOURCES CliError.java Config.java Console.java ModelSet.java Names.java Servers.java TestClients.java
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -277,7 +278,7 @@ public final class Manifests {
     }
 
     /**
-     * memory_request and memory_limit; "auto" follows from the traced model's size (see
+     * memory_request and memory_limit; "auto" follows from the traced models' sizes (see
      * Servers.memoryMib), or 2Gi and 4Gi before anything is traced.
      */
     String[] memory() {
@@ -289,7 +290,12 @@ public final class Manifests {
         java.nio.file.Path model = names.traceDir().resolve(names.tracedModelFile());
         String[] auto;
         try {
-            long[] mib = Servers.memoryMib(config, java.nio.file.Files.size(model));
+            long extraBytes = 0;
+            for (ModelSet.Extra extra : ModelSet.extras(config)) {
+                Names n = new Names(ModelSet.configOf(config, extra));
+                extraBytes += java.nio.file.Files.size(n.traceDir().resolve(n.tracedModelFile()));
+            }
+            long[] mib = Servers.memoryMib(config, java.nio.file.Files.size(model), extraBytes);
             auto = new String[] {mib[0] + "Mi", mib[1] + "Mi"};
         } catch (java.io.IOException e) {
             Console.warn("memory auto: no traced model %s yet, so a 2Gi request and a 4Gi limit", model);

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Config.java Precision.java
+
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES BenchmarkResult.java CliError.java Config.java Console.java LocalRuntime.java Names.java Readiness.java Servers.java TestClients.java
+
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Artifacts.java CliError.java Config.java Console.java ModelSet.java Names.java TorchNative.java
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.FileSystem;
@@ -20,6 +22,8 @@ import java.util.stream.Stream;
 public final class Pack {
     public static final String SERVER_JAR = "model-server.jar";
     public static final String MODEL_DIR = "model";
+    /** Where extra_models go, one folder per name. */
+    public static final String MODELS_DIR = "models";
     public static final String METADATA = "metadata.json";
 
     private Pack() {
@@ -32,6 +36,15 @@ public final class Pack {
         if (!Files.isRegularFile(traced.resolve(METADATA)) || !Files.isRegularFile(traced.resolve(names.tracedModelFile()))) {
             throw CliError.badInput("no traced model " + names.tracedModelFile() + " in " + traced + ": run ./trace.java first");
         }
+        List<ModelSet.Extra> extras = ModelSet.extras(config);
+        for (ModelSet.Extra extra : extras) {
+            Names extraNames = new Names(ModelSet.configOf(config, extra));
+            if (!Files.isRegularFile(extraNames.traceDir().resolve(METADATA))
+                    || !Files.isRegularFile(extraNames.traceDir().resolve(extraNames.tracedModelFile()))) {
+                throw CliError.badInput("no traced model " + extraNames.tracedModelFile() + " (extra_models: " + extra.name() + ") in "
+                        + extraNames.traceDir() + ": run ./trace.java first");
+            }
+        }
         Path jar = Artifacts.serverJar(config);
         Path dir = names.packDir();
         Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
@@ -40,10 +53,11 @@ public final class Pack {
             Files.createDirectories(tmp.resolve(MODEL_DIR));
             Files.copy(jar, tmp.resolve(SERVER_JAR));
             withNativeOf(TorchNative.of(config.processor()), tmp.resolve(SERVER_JAR));
-            try (Stream<Path> files = Files.list(traced)) {
-                for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    Files.copy(f, tmp.resolve(MODEL_DIR).resolve(f.getFileName()));
-                }
+            copyFiles(traced, tmp.resolve(MODEL_DIR));
+            // always there (maybe empty): the model image copies it
+            Files.createDirectories(tmp.resolve(MODELS_DIR));
+            for (ModelSet.Extra extra : extras) {
+                copyFiles(new Names(ModelSet.configOf(config, extra)).traceDir(), tmp.resolve(MODELS_DIR).resolve(extra.name()));
             }
             Files.writeString(tmp.resolve("config.properties"), effectiveConfig(config));
             delete(dir);
@@ -98,6 +112,15 @@ public final class Pack {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    private static void copyFiles(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
             }
         }
     }

@@ -1,5 +1,7 @@
 package lib;
 
+//DEPS io.fabric8:kubernetes-client:7.9.0
+
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Artifacts.java CliError.java Config.java Console.java Shell.java
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

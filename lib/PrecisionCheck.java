@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Artifacts.java CliError.java Config.java Console.java ModelException.java ModelSpec.java QaCodec.java QaModel.java
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -58,7 +60,7 @@ public final class PrecisionCheck {
     }
 
     /** Answers every question with both models and compares answers and logits. */
-    public static Result compare(Models.QaModel fp32, Models.QaModel reduced, List<Question> questions) {
+    public static Result compare(QaModel fp32, QaModel reduced, List<Question> questions) {
         int agreed = 0;
         double maxDifference = 0;
         List<String> differing = new ArrayList<>();
@@ -93,10 +95,10 @@ public final class PrecisionCheck {
         List<Question> questions = questions(Artifacts.sourceRoot().resolve(QUESTIONS));
         Console.step("Checking %s against fp32 on %d questions (%s) ...", precision, questions.size(), QUESTIONS);
         Result r;
-        try (Models.QaModel fp32 = Models.load(spec(config, fp32Model, tokenizer), 1);
-             Models.QaModel reduced = Models.load(spec(config, reducedModel, tokenizer), 1)) {
+        try (QaModel fp32 = QaModel.load(spec(config, fp32Model, tokenizer), 1);
+             QaModel reduced = QaModel.load(spec(config, reducedModel, tokenizer), 1)) {
             r = compare(fp32, reduced, questions);
-        } catch (Models.ModelException e) {
+        } catch (ModelException e) {
             throw CliError.failed(e.getMessage(), e);
         }
         for (String d : r.differing()) {
@@ -118,9 +120,9 @@ public final class PrecisionCheck {
         return r;
     }
 
-    private static Models.Spec spec(Config config, Path model, Path tokenizer) {
+    private static ModelSpec spec(Config config, Path model, Path tokenizer) {
         // one thread: the check runs once, next to whatever else the machine does
-        return new Models.Spec(model, tokenizer, config.processor(), config.getInt("sequence_length"),
+        return new ModelSpec(model, tokenizer, config.processor(), config.getInt("sequence_length"),
                 config.getInt("batch_size"), 1, 1, null);
     }
 

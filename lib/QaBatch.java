@@ -1,6 +1,6 @@
 package lib;
 
-//DEPS ai.djl:api:0.36.0
+//SOURCES QaCodec.java
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

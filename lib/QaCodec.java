@@ -1,6 +1,8 @@
 package lib;
 
-//DEPS ai.djl.huggingface:tokenizers:0.36.0
+//DEPS ai.djl.huggingface:tokenizers
+// TorchEngine.java brings DJL's BOM
+//SOURCES TorchEngine.java
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java Console.java
+
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java Config.java DockerRuntime.java KubernetesRuntime.java LocalRuntime.java ServingRuntime.java
+
 /** Picks the runtime named by the `runtime` key, and checks server and client indexes. */
 public final class Runtimes {
     private Runtimes() {

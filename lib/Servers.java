@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES ByteSize.java Config.java ModelSet.java
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -43,9 +45,22 @@ public final class Servers {
      * half as much again for batches and the JIT's specialised graphs.
      */
     public static long[] memoryMib(Config config, long modelBytes) {
-        long weights = (modelBytes + (1 << 20) - 1) >> 20;
+        return memoryMib(config, modelBytes, 0);
+    }
+
+    /**
+     * As above for a server that also holds extra models of extraBytes in all; with an absolute
+     * model_memory_budget the weights count for at most the budget (the rest waits on disk).
+     */
+    public static long[] memoryMib(Config config, long modelBytes, long extraBytes) {
         long sets = config.processor().startsWith("inf") ? config.getInt("num_models") : 1;
-        long request = roundUp(BASE_MEMORY_MIB + weights * sets, 64);
+        long bytes = modelBytes * sets + extraBytes;
+        long budget = ByteSize.parse(config.get("model_memory_budget"));
+        if (budget > 0) {
+            bytes = Math.min(bytes, budget);
+        }
+        long weights = (bytes + (1 << 20) - 1) >> 20;
+        long request = roundUp(BASE_MEMORY_MIB + weights, 64);
         return new long[] {request, roundUp(request * 3 / 2, 64)};
     }
 
@@ -84,6 +99,16 @@ public final class Servers {
         env.put("SEQUENCE_BUCKET", config.get("sequence_bucket"));
         if (config.processor().startsWith("inf")) {
             env.put("NEURON_LIBRARY_PATH", config.get("neuron_library_path"));
+        }
+        String extras = ModelSet.serverEntries(config, modelDir);
+        if (!extras.isEmpty()) {
+            env.put("MODELS", extras);
+        }
+        if (!ModelSet.budget(config).isEmpty()) {
+            env.put("MODEL_MEMORY_BUDGET", ModelSet.budget(config));
+        }
+        if (!config.get("pinned_models").isBlank()) {
+            env.put("PINNED_MODELS", config.get("pinned_models"));
         }
         env.putAll(THREAD_ENV);
         return env;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java Config.java Console.java
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Artifacts.java Aws.java Config.java Console.java Names.java Version.java
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -72,10 +74,6 @@ public abstract class StepCommand implements Callable<Integer> {
 
     protected Names names() {
         return new Names(config());
-    }
-
-    protected ServingRuntime runtime() {
-        return Runtimes.of(config());
     }
 
     protected Path configPath() {

@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES CliError.java Config.java ModelSet.java
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,7 @@ public final class TestClients {
             args.add("--server");
             args.add(url);
         }
-        args.addAll(List.of("--models", config.get("num_models"), "--name", name,
+        args.addAll(List.of("--models", Integer.toString(ModelSet.totalCopies(config)), "--name", name,
                 "--requests", config.get("num_requests"), "--frequency", config.get("request_frequency"),
                 "--threads", config.get("bmk_threads"), "--duration", config.get("bmk_duration"),
                 "--interval", config.get("bmk_interval"), "--warmup", config.get("bmk_warmup"),

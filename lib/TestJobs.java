@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Manifests.java
+
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;

@@ -1,6 +1,8 @@
 package lib;
 
-//DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-aarch64
+// both architectures, so that pack can give a server jar either (see nativeJar)
+//DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64 ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-aarch64
+//SOURCES CliError.java ConfigKeys.java
 
 import java.io.IOException;
 import java.io.InputStream;

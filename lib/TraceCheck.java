@@ -1,5 +1,7 @@
 package lib;
 
+//SOURCES Answer.java CliError.java Config.java Console.java ModelException.java ModelSpec.java QaCodec.java QaModel.java TorchEngine.java
+
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -26,14 +28,14 @@ public final class TraceCheck {
         String processor = config.processor();
         // one intra-op thread: with more, PyTorch's first forwards fight the JIT for the cores
         Console.step("Testing the traced model ...");
-        try (Models.QaModel model = Models.load(Models.specOf(traceDir, processor, 1, 1, config.get("neuron_library_path")), 1)) {
-            Models.Spec spec = model.spec();
-            String detected = detectedProcessor(ai.djl.engine.Engine.getEngine(Models.ENGINE).getGpuCount());
+        try (QaModel model = QaModel.load(ModelSpec.ofTrace(traceDir, processor, 1, 1, config.get("neuron_library_path")), 1)) {
+            ModelSpec spec = model.spec();
+            String detected = detectedProcessor(ai.djl.engine.Engine.getEngine(TorchEngine.NAME).getGpuCount());
             if (!processor.startsWith("inf") && !detected.equals(processor)) {
                 Console.warn("detected device_type (%s) does not match the configured processor (%s)", detected, processor);
             }
             model.warmUp();
-            Models.Answer answer = model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, config.getBool("postprocess"));
+            Answer answer = model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, config.getBool("postprocess"));
             long[] nanos = new long[TIMED_FORWARDS];
             for (int i = 0; i < nanos.length; i++) {
                 nanos[i] = model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).forwardNanos();
@@ -47,7 +49,7 @@ public final class TraceCheck {
             }
             Console.info("forward latency: %.2f ms median, %.2f ms min of %d forwards (batch %d, sequence length %d)",
                     nanos[nanos.length / 2] / 1e6, nanos[0] / 1e6, nanos.length, spec.batchSize(), spec.sequenceLength());
-        } catch (Models.ModelException e) {
+        } catch (ModelException e) {
             throw CliError.failed(e.getMessage(), e);
         }
     }

@@ -1,6 +1,7 @@
 package lib;
 
-//DEPS ai.djl.huggingface:tokenizers:0.36.0
+//DEPS ai.djl.huggingface:tokenizers
+//SOURCES Artifacts.java CliError.java Config.java Console.java LoadedModel.java ModelException.java ModelSpec.java Names.java Pack.java Precision.java PrecisionCheck.java Shell.java TorchEngine.java
 
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.Criteria;
@@ -138,6 +139,7 @@ public final class Tracer {
     static Source fromHub(Config config, String id, Path work) {
         Console.step("Looking for %s in DJL's Hugging Face model zoo ...", id);
         System.setProperty("ai.djl.offline", "false");
+        TorchEngine.quietWarnings();
         Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
                 .optModelUrls("djl://ai.djl.huggingface.pytorch/" + id).optEngine("PyTorch")
                 .optTranslator(new NoopTranslator()).build();
@@ -244,14 +246,14 @@ public final class Tracer {
             return false;
         }
         Console.step("Checking which sequence lengths the model takes ...");
-        Models.Spec spec = new Models.Spec(source.modelFile(), source.tokenizer(), "cpu", config.getInt("sequence_length"),
+        ModelSpec spec = new ModelSpec(source.modelFile(), source.tokenizer(), "cpu", config.getInt("sequence_length"),
                 config.getInt("batch_size"), 1, 1, null);
         try {
             boolean any = LoadedModel.checkLengths(spec);
             Console.info("%s", any ? "any length up to " + spec.sequenceLength() + " (dynamic_length true: batches padded to their longest row)"
                     : "only the traced length " + spec.sequenceLength() + " (dynamic_length false)");
             return any;
-        } catch (Models.ModelException e) {
+        } catch (ModelException e) {
             if (processor.equals("gpu")) {
                 Console.info("not checked on this CPU (%s); the server checks when it loads", e.getMessage());
                 return null;

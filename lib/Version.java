@@ -1,5 +1,7 @@
 package lib;
 
+//DEPS info.picocli:picocli:4.7.7
+
 import picocli.CommandLine;
 
 /** The project's version, shown by every script's --version. */

@@ -12,11 +12,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import lib.Models;
+import lib.Answer;
 
 /**
  * The HTTP handlers: parse a request, hand it to the model copy's queue, answer. They never run a
@@ -33,8 +34,8 @@ final class Handlers {
     /** Where the handler leaves the model's metric label (model<i>, or unknown) for the request log. */
     static final String MODEL_ATTRIBUTE = "jdo.model";
 
-    private static final Pattern MODEL_ID = Pattern.compile("model(\\d+)");
     static final ObjectMapper JSON = new ObjectMapper();
+    private static final long CHECK_PEER_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final ModelServer server;
 
@@ -46,66 +47,129 @@ final class Handlers {
         Map<String, Object> body = new LinkedHashMap<>();
         ModelServer.State state = server.state();
         body.put("status", state.name().toLowerCase(java.util.Locale.ROOT));
-        body.put("models", server.settings().numModels());
-        body.put("ready", server.copies().size());
+        body.put("models", server.settings().totalCopies());
+        body.put("ready", server.store().loadedCopies());
         if (server.failure() != null) {
             body.put("detail", server.failure());
         }
         json(ctx, state == ModelServer.State.READY ? 200 : 503, body);
     }
 
+    /** Every copy (model<i>) with the distinct model it serves and whether that model is in memory. */
     void models(Context ctx) {
-        List<ModelCopy> copies = server.copies();
+        ModelStore store = server.store();
         List<Map<String, Object>> list = new ArrayList<>();
-        for (int i = 0; i < server.settings().numModels(); i++) {
-            ModelCopy copy = i < copies.size() ? copies.get(i) : null;
+        for (ModelCopy copy : store.copies()) {
+            ModelStore.Stored stored = copy.stored;
+            ModelStore.State state = store.state(stored);
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", "model" + i);
-            m.put("status", copy != null ? "ready" : server.state() == ModelServer.State.FAILED ? "failed" : "loading");
+            m.put("id", copy.name);
+            m.put("name", stored.name());
+            m.put("status", switch (state) {
+                case LOADED -> "ready";
+                case LOADING -> "loading";
+                case UNLOADED -> server.state() == ModelServer.State.FAILED ? "failed"
+                        : stored.source.pinned() || server.state() == ModelServer.State.LOADING ? "loading" : "unloaded";
+            });
+            m.put("pinned", stored.source.pinned());
             m.put("processor", server.processor());
-            m.put("sequence_length", server.metadata().get("sequence_length"));
-            m.put("model", server.metadata().get("model"));
+            m.put("sequence_length", stored.metadata.get("sequence_length"));
+            m.put("model", stored.metadata.get("model"));
+            m.put("bytes", stored.bytes);
             m.put("predictors", server.settings().predictors(ModelServer.cores()));
-            if (copy != null) {
-                m.put("load_seconds", Math.round(copy.loadSeconds * 1000) / 1000.0);
+            ServedModel model = copy.model();
+            if (state == ModelStore.State.LOADED && model != null) {
+                m.put("load_seconds", Math.round(store.loadSeconds(stored) * 1000) / 1000.0);
                 m.put("shared_weights", server.sharedWeights());
-                m.put("batches", copy.model.shapeNote());
+                m.put("batches", model.shapeNote());
                 m.put("queued", copy.queue.size());
+            }
+            if (store.failure(stored) != null) {
+                m.put("detail", store.failure(stored));
             }
             list.add(m);
         }
         json(ctx, 200, Map.of("models", list));
     }
 
-    /** Validates, encodes and queues the request; the answer comes when a worker has run its batch. */
-    void predict(Context ctx) {
-        String modelParam = ctx.pathParam("model");
-        Matcher m = MODEL_ID.matcher(modelParam);
-        int index = m.matches() && m.group(1).length() < 6 ? Integer.parseInt(m.group(1)) : -1;
-        int count = server.settings().numModels();
-        if (index < 0 || index >= count) {
-            // the original's message, for any model it does not have
-            throw new ServerError(404, "Model " + modelParam + " does not exist. Try a model name up to model" + (count - 1));
+    /**
+     * The copy a path names: model<i> (the original's, numbered across the models), or a model's
+     * name (its copy with the shortest queue).
+     */
+    private ModelCopy target(String modelParam) {
+        ModelStore store = server.store();
+        List<ModelCopy> copies = store.copies();
+        Matcher m = ModelSource.COPY_ID.matcher(modelParam);
+        if (m.matches() && m.group(1).length() < 6 && Integer.parseInt(m.group(1)) < copies.size()) {
+            return copies.get(Integer.parseInt(m.group(1)));
         }
-        // metric labels name only models the server has: any other path would add a series forever
-        ctx.attribute(MODEL_ATTRIBUTE, "model" + index);
-        ModelCopy copy = server.admit(index);
+        ModelStore.Stored named = m.matches() ? null : store.named(modelParam);
+        if (named == null) {
+            // the original's message, for any model it does not have
+            throw new ServerError(404, "Model " + modelParam + " does not exist. Try a model name up to model" + (copies.size() - 1)
+                    + (store.models().size() > 1 ? " or one of " + store.models().stream().map(ModelStore.Stored::name).toList() : ""));
+        }
+        ModelCopy best = named.copies.get(0);
+        for (ModelCopy c : named.copies) {
+            if (c.queue.size() < best.queue.size()) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Validates, then (once its model is in memory: at once, or after loading it) encodes and
+     * queues the request; the answer comes when a worker has run its batch.
+     */
+    void predict(Context ctx) {
+        ModelCopy copy = target(ctx.pathParam("model"));
+        // metric labels name only copies the server has: any other path would add a series forever
+        ctx.attribute(MODEL_ATTRIBUTE, copy.name);
+        server.admit(copy);
         String[] pair = question(ctx);
         if (copy.queue.full()) {
             throw server.refuseFull(copy); // before tokenizing: refusing must stay cheap
         }
-        InferenceJob job = new InferenceJob(copy.model.encode(pair[0], pair[1]), connected(ctx));
-        if (!server.submit(copy, job)) {
-            throw server.refuseFull(copy);
-        }
         int timeout = server.settings().batching().requestTimeoutMs();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+        BooleanSupplier connected = connected(ctx);
+        ModelStore store = server.store();
+        CompletableFuture<Answer> answer = server.track(new CompletableFuture<>());
+        store.acquire(copy.stored).whenComplete((loaded, failed) -> {
+            if (failed != null || answer.isDone()) {
+                store.release(copy.stored);
+                answer.completeExceptionally(failed != null ? failed : new CancellationException());
+                return;
+            }
+            try {
+                InferenceJob job = new InferenceJob(copy.model().encode(pair[0], pair[1]), connected);
+                if (!server.submit(copy, job)) {
+                    throw server.refuseFull(copy);
+                }
+                if (timeout > 0) {
+                    job.result.orTimeout(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())), TimeUnit.MILLISECONDS);
+                }
+                job.result.whenComplete((a, e) -> {
+                    store.release(copy.stored);
+                    if (e != null) {
+                        answer.completeExceptionally(e);
+                    } else {
+                        answer.complete(a);
+                    }
+                });
+            } catch (RuntimeException e) {
+                store.release(copy.stored);
+                answer.completeExceptionally(e);
+            }
+        });
         if (timeout > 0) {
-            job.result.orTimeout(timeout, TimeUnit.MILLISECONDS);
+            answer.orTimeout(timeout, TimeUnit.MILLISECONDS); // also bounds the wait for a cold model's load
         }
-        ctx.future(() -> job.result.thenAccept(answer -> answer(ctx, answer)));
+        ctx.future(() -> answer.thenAccept(a -> answer(ctx, a)));
     }
 
-    private static void answer(Context ctx, Models.Answer answer) {
+    private static void answer(Context ctx, Answer answer) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("detail", answer.text());
         if (answer.truncated()) {
@@ -115,18 +179,22 @@ final class Handlers {
     }
 
     /**
-     * Whether the client is still connected, as far as Jetty knows: a request whose exchange failed
-     * or whose connection Jetty closed while it was queued is dropped instead of computed. Jetty
-     * reads an HTTP/1.1 connection only between requests, so a client that merely hangs up is
-     * noticed when its answer is written; request_timeout_ms bounds what such work can cost.
+     * Whether the client is still connected: not if Jetty failed the exchange or closed the
+     * connection, nor if the client hung up while the request waited (Jetty does not read an
+     * HTTP/1.1 connection then; {@link ClosedPeers} asks the kernel, for requests queued 10 ms or
+     * more: one that waited less costs little to compute anyway).
      */
-    private static BooleanSupplier connected(Context ctx) {
+    private BooleanSupplier connected(Context ctx) {
         try {
             var request = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(ctx.req());
             java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
             request.addFailureListener(t -> failed.set(true));
             var endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
-            return () -> !failed.get() && endPoint.isOpen();
+            java.net.SocketAddress local = endPoint.getLocalSocketAddress();
+            java.net.SocketAddress remote = endPoint.getRemoteSocketAddress();
+            long since = System.nanoTime();
+            return () -> !failed.get() && endPoint.isOpen()
+                    && (System.nanoTime() - since < CHECK_PEER_AFTER_NANOS || !server.closedPeers().closed(local, remote));
         } catch (RuntimeException | LinkageError e) {
             return () -> true;
         }

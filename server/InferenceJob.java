@@ -2,7 +2,7 @@ package server;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-import lib.Models;
+import lib.Answer;
 import lib.QaCodec;
 
 /**
@@ -13,7 +13,7 @@ import lib.QaCodec;
 final class InferenceJob {
     final QaCodec.Encoded input;
     final long queuedNanos = System.nanoTime();
-    final CompletableFuture<Models.Answer> result = new CompletableFuture<>();
+    final CompletableFuture<Answer> result = new CompletableFuture<>();
     private final BooleanSupplier connected;
 
     InferenceJob(QaCodec.Encoded input, BooleanSupplier connected) {

@@ -4,30 +4,48 @@ import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * One model copy: its endpoint name (model<i>), its queue, and its runners (predictors) on the
- * model it shares with the other copies. At most one worker uses a runner at a time, so the number
- * of runners caps how many forwards of this copy run at once.
+ * One model copy: its endpoint name (model<i>), the distinct model it serves, its queue, and its
+ * runners (predictors) while that model is in memory. At most one worker uses a runner at a time,
+ * so the number of runners caps how many forwards of this copy run at once.
  */
 final class ModelCopy {
     final int index;
     final String name;
-    final ServedModel model;
+    final ModelStore.Stored stored;
     final ModelQueue queue;
-    final double loadSeconds;
-    private final List<ServedModel.Runner> runners;
-    private final ArrayDeque<ServedModel.Runner> idle;
+    private volatile ServedModel model;
+    private List<ServedModel.Runner> runners = List.of();
+    private final ArrayDeque<ServedModel.Runner> idle = new ArrayDeque<>();
 
-    ModelCopy(int index, ServedModel model, int runners, int maxQueue, double loadSeconds) {
+    ModelCopy(int index, ModelStore.Stored stored, int maxQueue) {
         this.index = index;
         this.name = "model" + index;
-        this.model = model;
+        this.stored = stored;
         this.queue = new ModelQueue(maxQueue);
-        this.loadSeconds = loadSeconds;
-        this.runners = java.util.stream.Stream.generate(model::newRunner).limit(runners).toList();
-        this.idle = new ArrayDeque<>(this.runners);
     }
 
-    int runners() {
+    /** The model in memory; null while it is not loaded (nothing is queued then). */
+    ServedModel model() {
+        return model;
+    }
+
+    /** Gives the copy its model and runners once loaded. */
+    synchronized void attach(ServedModel loaded, int count) {
+        runners = java.util.stream.Stream.generate(loaded::newRunner).limit(count).toList();
+        idle.clear();
+        idle.addAll(runners);
+        model = loaded;
+    }
+
+    /** Takes the model away on eviction or shutdown: closes the runners. */
+    synchronized void detach() {
+        model = null;
+        runners.forEach(ServedModel.Runner::close);
+        runners = List.of();
+        idle.clear();
+    }
+
+    synchronized int runners() {
         return runners.size();
     }
 
@@ -37,10 +55,8 @@ final class ModelCopy {
     }
 
     synchronized void release(ServedModel.Runner runner) {
-        idle.addFirst(runner);
-    }
-
-    void closeRunners() {
-        runners.forEach(ServedModel.Runner::close);
+        if (runners.contains(runner)) {
+            idle.addFirst(runner);
+        }
     }
 }

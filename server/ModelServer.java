@@ -7,14 +7,12 @@
 //DEPS io.prometheus:prometheus-metrics-core:1.10.0
 //DEPS io.prometheus:prometheus-metrics-exposition-textformats:1.10.0
 //DEPS org.slf4j:slf4j-simple:2.0.17
-//DEPS ai.djl:api:0.36.0
-//DEPS ai.djl.pytorch:pytorch-engine:0.36.0
-//DEPS ai.djl.pytorch:pytorch-jni:2.7.1-0.36.0
 //DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
-//DEPS ai.djl.huggingface:tokenizers:0.36.0
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
 //SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java Errors.java DjlLoader.java
-//SOURCES ../lib/Models.java ../lib/LoadedModel.java ../lib/QaBatch.java ../lib/QaCodec.java
+//SOURCES ModelSource.java ModelStore.java MemoryBudget.java ClosedPeers.java
+//SOURCES ../lib/ModelSpec.java ../lib/TorchEngine.java ../lib/Answer.java ../lib/ModelException.java ../lib/LoadedModel.java
+//SOURCES ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java
 package server;
 
 import io.javalin.Javalin;
@@ -23,15 +21,18 @@ import io.javalin.http.HandlerType;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import lib.Models;
+import lib.ModelException;
+import lib.ModelSpec;
+import lib.TorchEngine;
 
 /**
- * The model server: NUM_MODELS copies of the traced model in one JVM, served over HTTP with the
- * original's API (GET /, /predictions/model<i>) plus liveness, readiness, /models and /metrics.
+ * The model server: NUM_MODELS copies of the traced model in one JVM (and copies of the distinct
+ * models MODELS adds), served over HTTP with the original's API (GET /, /predictions/model<i>)
+ * plus /predictions/<name>, liveness, readiness, /models and /metrics.
  *
  * <p>Wiring and lifecycle live here: the HTTP handlers ({@link Handlers}) queue each request on its
  * copy ({@link ModelQueue}, bounded), a shared {@link WorkerPool} runs batches on the copies' shared
@@ -40,13 +41,24 @@ import lib.Models;
  * server drains the Kubernetes way (see {@link #drain}).
  */
 public final class ModelServer {
-    /** Loads the model for copy i (and warms it up). */
+    /** Loads a model (and warms it up). */
     interface Loader {
-        ServedModel load(int copy) throws Exception;
+        /** The model for copy i of source (when copies share weights, only for its first copy). */
+        ServedModel load(ModelSource source, int copy) throws Exception;
 
-        /** True when every copy can share copy 0's model (one set of weights in memory). */
+        /** True when every copy of a model can share one loaded model (one set of weights in memory). */
         default boolean sharedWeights() {
             return true;
+        }
+
+        /** Bytes of weights the model holds in memory, as counted against MODEL_MEMORY_BUDGET. */
+        default long bytes(ModelSource source) {
+            return 0;
+        }
+
+        /** The model's metadata.json, for /models. */
+        default Map<String, Object> metadata(ModelSource source) {
+            return Map.of();
         }
     }
 
@@ -59,9 +71,9 @@ public final class ModelServer {
     private final Map<String, Object> metadata;
     private final ServerMetrics metrics = new ServerMetrics();
     private final Handlers handlers = new Handlers(this);
-    private final List<ModelCopy> copies = new CopyOnWriteArrayList<>();
-    private final List<ServedModel> models = new CopyOnWriteArrayList<>();
-    /** Requests queued or computing: drain waits for them. */
+    private final ModelStore store;
+    private final ClosedPeers closedPeers = new ClosedPeers();
+    /** Requests accepted and not answered yet (waiting for a load, queued or computing): drain waits for them. */
     private final AtomicInteger pending = new AtomicInteger();
     private final CountDownLatch loaded = new CountDownLatch(1);
     private volatile State state = State.LOADING;
@@ -71,25 +83,33 @@ public final class ModelServer {
     private volatile org.eclipse.jetty.server.Server jetty;
     private Javalin app;
 
+    /** How long a load may wait for models in use to make room: the request deadline, else 30 s. */
+    static long roomWaitMs(ServerSettings settings) {
+        int timeout = settings.batching().requestTimeoutMs();
+        return timeout > 0 ? timeout : 30_000;
+    }
+
+    /** Throws BadSetting when a model can never fit MODEL_MEMORY_BUDGET. */
     ModelServer(ServerSettings settings, Loader loader, Map<String, Object> metadata) {
         this.settings = settings;
         this.loader = loader;
         this.metadata = metadata;
+        this.store = new ModelStore(settings.models(), loader, settings.memoryBudget(), settings.predictors(cores()),
+                settings.batching().maxQueue(), roomWaitMs(settings), metrics);
     }
 
     public static void main(String... args) {
-        Models.quietEngineWarnings();
-        ServerSettings settings;
-        Map<String, Object> metadata;
+        TorchEngine.quietWarnings();
+        ModelServer server;
         try {
-            settings = ServerSettings.fromEnv(System.getenv());
-            metadata = Models.metadata(settings.modelDir());
-        } catch (ServerSettings.BadSetting | Models.ModelException e) {
+            ServerSettings settings = ServerSettings.fromEnv(System.getenv());
+            Map<String, Object> metadata = ModelSpec.metadata(settings.modelDir());
+            server = new ModelServer(settings, loader(settings), metadata);
+        } catch (ServerSettings.BadSetting | ModelException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
             return;
         }
-        ModelServer server = new ModelServer(settings, loader(settings, metadata), metadata);
         server.start();
         // SIGTERM/SIGINT run shutdown hooks while request threads keep going: drain there, then exit 0
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -105,9 +125,9 @@ public final class ModelServer {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** The DJL model of the trace folder (see {@link DjlLoader}). */
-    static Loader loader(ServerSettings settings, Map<String, Object> metadata) {
-        return DjlLoader.of(settings, metadata);
+    /** The DJL models of the trace folders (see {@link DjlLoader}). */
+    static Loader loader(ServerSettings settings) {
+        return DjlLoader.of(settings);
     }
 
     /** Starts HTTP and the workers at once, then loads the model copies in the background. */
@@ -158,9 +178,10 @@ public final class ModelServer {
             config.routes.exception(io.javalin.http.HttpResponseException.class, errors::answer);
             config.routes.exception(Exception.class, errors::answer);
         }).start();
-        log("level=info event=listening address=%s port=%d probe_port=%d models=%d processor=%s workers=%d max_batch_size=%d "
-                + "max_batch_delay_ms=%d max_queue=%d", settings.bindAddress(), port(), probePort(), settings.numModels(), processor(),
-                pool.workers(), b.maxBatchSize(), b.maxBatchDelayMs(), b.maxQueue());
+        log("level=info event=listening address=%s port=%d probe_port=%d models=%d copies=%d processor=%s workers=%d "
+                + "max_batch_size=%d max_batch_delay_ms=%d max_queue=%d memory_budget=%d", settings.bindAddress(), port(), probePort(),
+                settings.models().size(), settings.totalCopies(), processor(), pool.workers(), b.maxBatchSize(), b.maxBatchDelayMs(),
+                b.maxQueue(), settings.memoryBudget());
         Thread.ofPlatform().name("model-loader").start(this::loadAll);
         return this;
     }
@@ -208,10 +229,12 @@ public final class ModelServer {
     }
 
     private String scrape() {
-        for (ModelCopy copy : copies) {
+        for (ModelCopy copy : store.copies()) {
             metrics.queueDepth.labelValues(copy.name).set(copy.queue.size());
         }
         metrics.inFlight.set(pending.get());
+        metrics.modelMemory.set(store.usedBytes());
+        metrics.modelsReady.set(store.loadedCopies());
         return metrics.scrape();
     }
 
@@ -241,8 +264,12 @@ public final class ModelServer {
         return failure;
     }
 
-    List<ModelCopy> copies() {
-        return copies;
+    ModelStore store() {
+        return store;
+    }
+
+    ClosedPeers closedPeers() {
+        return closedPeers;
     }
 
     boolean sharedWeights() {
@@ -253,34 +280,38 @@ public final class ModelServer {
         return settings.processor().isEmpty() ? String.valueOf(metadata.getOrDefault("processor", "cpu")) : settings.processor();
     }
 
-    /** The copy that serves the request, or why none does now (503: loading, shutting down, failed). */
-    ModelCopy admit(int index) {
+    /** Checks that the server takes requests now (503: loading, shutting down, failed). */
+    void admit(ModelCopy copy) {
         State s = state;
-        if ((s == State.READY || s == State.DRAINING) && index < copies.size()) {
-            return copies.get(index);
+        if (s == State.READY || s == State.DRAINING) {
+            return;
         }
-        metrics.refused.labelValues("model" + index, "not_ready").inc();
+        metrics.refused.labelValues(copy.name, "not_ready").inc();
         throw ServerError.unavailable(switch (s) {
             case STOPPING -> "the server is shutting down";
             case FAILED -> "the models failed to load: " + failure;
-            default -> "models are loading (" + copies.size() + " of " + settings.numModels() + " ready); try again soon";
+            default -> "models are loading (" + store.loadedCopies() + " of " + settings.totalCopies() + " ready); try again soon";
         }, 5);
     }
 
     /** Queues an encoded request; false when the copy's queue is full. */
     boolean submit(ModelCopy copy, InferenceJob job) {
-        pending.incrementAndGet();
         if (!pool.submit(copy, job)) {
-            pending.decrementAndGet();
             return false;
         }
         job.result.whenComplete((answer, e) -> {
-            pending.decrementAndGet();
             if (e instanceof ModelQueue.ClientGone) {
                 metrics.refused.labelValues(copy.name, "client_gone").inc();
             }
         });
         return true;
+    }
+
+    /** Counts an accepted request until its answer is done (waiting for a model's load, queued or computing): drain waits for it. */
+    <T> CompletableFuture<T> track(CompletableFuture<T> answer) {
+        pending.incrementAndGet();
+        answer.whenComplete((a, e) -> pending.decrementAndGet());
+        return answer;
     }
 
     ServerError refuseFull(ModelCopy copy) {
@@ -289,30 +320,14 @@ public final class ModelServer {
                 + " requests queued); try again shortly", 1);
     }
 
-    /** Loads the model (once when copies share it), then gives every copy its queue and runners. */
+    /** Loads the pinned models (all of them when there is no memory budget); the others load on demand. */
     private void loadAll() {
         try {
-            ServedModel shared = null;
-            for (int i = 0; i < settings.numModels() && state == State.LOADING; i++) {
-                long start = System.nanoTime();
-                ServedModel model = shared;
-                if (model == null) {
-                    model = loader.load(i);
-                    models.add(model);
-                    if (loader.sharedWeights()) {
-                        shared = model;
-                    }
-                    log("level=info event=model_loaded model=model%d seconds=%.2f shared=%s batches=\"%s\"", i,
-                            (System.nanoTime() - start) / 1e9, loader.sharedWeights(), model.shapeNote());
-                }
-                double seconds = (System.nanoTime() - start) / 1e9;
-                copies.add(new ModelCopy(i, model, settings.predictors(cores()), settings.batching().maxQueue(), seconds));
-                metrics.loadSeconds.labelValues("model" + i).set(seconds);
-                metrics.modelsReady.set(i + 1);
-            }
+            store.loadPinned(() -> state == State.LOADING);
             if (state == State.LOADING) {
                 state = State.READY;
-                log("level=info event=ready models=%d", copies.size());
+                log("level=info event=ready models=%d copies=%d loaded_copies=%d", settings.models().size(), settings.totalCopies(),
+                        store.loadedCopies());
             }
         } catch (Throwable e) {
             failure = e.getMessage() == null ? e.toString() : e.getMessage();
@@ -323,7 +338,7 @@ public final class ModelServer {
         }
     }
 
-    /** Waits until every copy is loaded; false when loading failed. */
+    /** Waits until the pinned models are loaded; false when loading failed. */
     boolean awaitLoaded() {
         try {
             loaded.await();
@@ -360,8 +375,7 @@ public final class ModelServer {
         sleep(50); // the last answers are being written
         app.stop();
         pool.stop();
-        copies.forEach(ModelCopy::closeRunners);
-        models.forEach(ServedModel::close);
+        store.closeAll();
         log("level=info event=stopped");
     }
 

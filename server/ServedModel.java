@@ -2,8 +2,8 @@ package server;
 
 import ai.djl.inference.Predictor;
 import java.util.List;
+import lib.Answer;
 import lib.LoadedModel;
-import lib.Models;
 import lib.QaBatch;
 import lib.QaCodec;
 
@@ -31,7 +31,7 @@ interface ServedModel extends AutoCloseable {
 
     /** Answers batches: a predictor on the shared weights. */
     interface Runner extends AutoCloseable {
-        List<Models.Answer> answer(List<QaCodec.Encoded> batch, boolean postprocess);
+        List<Answer> answer(List<QaCodec.Encoded> batch, boolean postprocess);
 
         @Override
         default void close() {
@@ -51,7 +51,7 @@ interface ServedModel extends AutoCloseable {
                 Predictor<QaBatch, QaBatch.Logits> predictor = model.newPredictor();
                 return new Runner() {
                     @Override
-                    public List<Models.Answer> answer(List<QaCodec.Encoded> batch, boolean postprocess) {
+                    public List<Answer> answer(List<QaCodec.Encoded> batch, boolean postprocess) {
                         return model.answer(predictor, batch, postprocess);
                     }
 

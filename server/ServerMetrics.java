@@ -39,6 +39,21 @@ final class ServerMetrics {
             .help("Seconds it took to load and warm up each model copy").labelNames("model").register(registry);
     final Gauge modelsReady = Gauge.builder().name("jdo_models_ready")
             .help("Model copies loaded and warmed up").register(registry);
+    final Counter modelLoads = Counter.builder().name("jdo_model_loads_total")
+            .help("Loads of a distinct model into memory, by model name").labelNames("model").register(registry);
+    final Counter modelEvictions = Counter.builder().name("jdo_model_evictions_total")
+            .help("Unloads of a distinct model to make room under the memory budget, by model name").labelNames("model")
+            .register(registry);
+    final Histogram modelLoadDuration = Histogram.builder().name("jdo_model_load_duration_seconds")
+            .help("Time to load and warm up a distinct model, by model name").labelNames("model").classicOnly()
+            .classicUpperBounds(0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 60, 120).register(registry);
+    final Counter modelRequests = Counter.builder().name("jdo_model_requests_total")
+            .help("Requests by model name and whether the model was in memory (hit) or had to be loaded (miss)")
+            .labelNames("model", "result").register(registry);
+    final Gauge modelMemory = Gauge.builder().name("jdo_model_memory_bytes")
+            .help("Bytes of model weights in memory (or being loaded), as counted against the budget").register(registry);
+    final Gauge memoryBudget = Gauge.builder().name("jdo_model_memory_budget_bytes")
+            .help("MODEL_MEMORY_BUDGET in bytes; 0 when there is none").register(registry);
 
     String scrape() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

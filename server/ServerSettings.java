@@ -2,18 +2,21 @@ package server;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * The server's settings, from its environment only (lib/Servers.env writes them), so the same
  * server runs unchanged as a process, a container or a pod. NUM_MODELS, POSTPROCESS and QUIET
- * are the original's; the rest are this project's.
+ * are the original's; the rest are this project's. MODEL_DIR (named MODEL_NAME, else as its
+ * metadata says) with NUM_MODELS copies is the first model; MODELS adds distinct ones.
  */
 record ServerSettings(int numModels, boolean postprocess, boolean quiet, int port, String bindAddress,
                       Path modelDir, String processor, int predictorsPerModel, int drainSeconds,
                       String neuronLibraryPath, Batching batching, int drainDelaySeconds, int sequenceBucket,
-                      int probePort, long maxRequestBytes) {
+                      int probePort, long maxRequestBytes, List<ModelSource> models, long memoryBudget) {
 
     /**
      * How requests wait and group: up to maxBatchSize per forward, waiting at most maxBatchDelayMs
@@ -41,8 +44,13 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
         if (!Files.isDirectory(modelDir)) {
             throw new BadSetting("MODEL_DIR=" + dir + " is not a folder");
         }
+        int numModels = integer(env, "NUM_MODELS", 1, 1, 1024);
+        List<ModelSource> models = new ArrayList<>();
+        models.add(new ModelSource(primaryName(env, modelDir), modelDir, numModels, true));
+        models.addAll(ModelSource.parseExtra(env.get("MODELS")));
+        long budget = MemoryBudget.parse(env.get("MODEL_MEMORY_BUDGET"));
         return new ServerSettings(
-                integer(env, "NUM_MODELS", 1, 1, 1024),
+                numModels,
                 bool(env, "POSTPROCESS", true),
                 bool(env, "QUIET", false),
                 integer(env, "PORT", 8080, 0, 65535),
@@ -60,7 +68,26 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
                 integer(env, "DRAIN_DELAY", 5, 0, 3600),
                 integer(env, "SEQUENCE_BUCKET", 16, 0, 4096),
                 integer(env, "PROBE_PORT", -1, -1, 65535),
-                integer(env, "MAX_REQUEST_BYTES", 1 << 20, 1024, Integer.MAX_VALUE));
+                integer(env, "MAX_REQUEST_BYTES", 1 << 20, 1024, Integer.MAX_VALUE),
+                ModelSource.checked(models, env.get("PINNED_MODELS"), budget > 0), budget);
+    }
+
+    /** MODEL_NAME, or the name the trace folder's metadata.json gives its model. */
+    private static String primaryName(Map<String, String> env, Path modelDir) {
+        String name = env.get("MODEL_NAME");
+        if (name != null && !name.isBlank()) {
+            return name.strip();
+        }
+        try {
+            return String.valueOf(lib.ModelSpec.metadata(modelDir).getOrDefault("model", "default"));
+        } catch (lib.ModelException e) {
+            return "default";
+        }
+    }
+
+    /** Endpoints model<i> of every model, numbered across them in order. */
+    int totalCopies() {
+        return models.stream().mapToInt(ModelSource::copies).sum();
     }
 
     private static int integer(Map<String, String> env, String key, int fallback, int min, int max) {
@@ -98,12 +125,12 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
      * one copy may run at once.
      */
     int predictors(int cores) {
-        return predictorsPerModel > 0 ? predictorsPerModel : Math.max(1, cores / numModels);
+        return predictorsPerModel > 0 ? predictorsPerModel : Math.max(1, cores / totalCopies());
     }
 
     /** Worker threads: the forwards that may run at once, never more than the cores. */
     int workers(int cores) {
-        return Math.max(1, Math.min(cores, predictors(cores) * numModels));
+        return Math.max(1, Math.min(cores, predictors(cores) * totalCopies()));
     }
 
     /** PyTorch intra-op threads per forward: the cores divided among the workers. */

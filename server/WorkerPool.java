@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import lib.Models;
+import lib.Answer;
 
 /**
  * The threads that run forwards: as many as may compute at once (the cores divided by the
@@ -92,7 +92,8 @@ final class WorkerPool {
      * When every worker is busy, requests queue up anyway and batches fill to maxBatchSize.
      */
     private int batchLimit(ModelCopy copy, int idleOthers) {
-        int limit = Math.min(maxBatchSize, copy.model.maxBatchRows());
+        ServedModel model = copy.model();
+        int limit = Math.min(maxBatchSize, model == null ? 1 : model.maxBatchRows());
         if (idleOthers <= 0) {
             return limit;
         }
@@ -108,7 +109,7 @@ final class WorkerPool {
             metrics.queueWait.labelValues(copy.name).observe((start - job.queuedNanos) / 1e9);
         }
         metrics.batchSize.labelValues(copy.name).observe(batch.size());
-        List<Models.Answer> answers;
+        List<Answer> answers;
         try {
             answers = runner.answer(inputs, postprocess);
         } catch (RuntimeException e) {

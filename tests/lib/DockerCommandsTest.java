@@ -28,7 +28,7 @@ class DockerCommandsTest {
 
     @Test
     void serverRunCarriesNameNetworkPortLabelsAndTheServersEnvironment() throws IOException {
-        String cmd = line(new DockerRuntime(config(Map.of())).serverRunCommand(1, 8081));
+        String cmd = line(new DockerCommands(config(Map.of())).serverRun(1, 8081));
         assertEquals("docker run -d --name tiny-bert-qa-cpu-1 --network tiny-bert-qa-cpu-net -p 8081:8080"
                 + " --label app.kubernetes.io/component=server --label app.kubernetes.io/managed-by=jdo-inference"
                 + " --label app.kubernetes.io/part-of=tiny-bert-qa-cpu"
@@ -39,22 +39,22 @@ class DockerCommandsTest {
 
     @Test
     void gpuServersGetGpusAndInfServersTheNeuronDevices() throws IOException {
-        assertTrue(line(new DockerRuntime(config(Map.of("processor", "gpu"))).serverRunCommand(0, 8080)).contains(" --gpus all "));
-        String inf = line(new DockerRuntime(config(Map.of("processor", "inf2"))).serverRunCommand(0, 8080));
+        assertTrue(line(new DockerCommands(config(Map.of("processor", "gpu"))).serverRun(0, 8080)).contains(" --gpus all "));
+        String inf = line(new DockerCommands(config(Map.of("processor", "inf2"))).serverRun(0, 8080));
         assertTrue(inf.contains("-e AWS_NEURON_VISIBLE_DEVICES=ALL") && inf.contains("--privileged")
                 && inf.contains("-e NEURON_LIBRARY_PATH=/opt/neuron/lib") && inf.endsWith(" tiny-bert-qa:v15-inf2"), inf);
-        assertFalse(line(new DockerRuntime(config(Map.of())).serverRunCommand(0, 8080)).contains("--gpus"));
+        assertFalse(line(new DockerCommands(config(Map.of())).serverRun(0, 8080)).contains("--gpus"));
     }
 
     @Test
     void clientsAddressServersByNameOnTheNetwork() throws IOException {
-        String cmd = line(new DockerRuntime(config(Map.of())).clientRunCommand(0, "bmk"));
+        String cmd = line(new DockerCommands(config(Map.of())).clientRun(0, "bmk"));
         assertTrue(cmd.startsWith("docker run -d --name test-tiny-bert-qa-0 --network tiny-bert-qa-cpu-net"), cmd);
         assertTrue(cmd.contains("--label app.kubernetes.io/component=test-client"), cmd);
         assertTrue(cmd.contains("test-tiny-bert-qa:v15-cpu bmk --server http://tiny-bert-qa-cpu-0:8080 --server http://tiny-bert-qa-cpu-1:8080 --models 2 --name test-tiny-bert-qa-0"), cmd);
         assertFalse(cmd.contains("--results"), cmd);
         assertTrue(cmd.contains(" --rate 0 --max-error-rate 0"), "bmk_max_error_rate reaches the client: " + cmd);
-        String idle = line(new DockerRuntime(config(Map.of())).clientRunCommand(1, null));
+        String idle = line(new DockerCommands(config(Map.of())).clientRun(1, null));
         assertTrue(idle.contains("test-tiny-bert-qa:v15-cpu idle --server"), idle);
     }
 

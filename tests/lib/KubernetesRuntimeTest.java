@@ -241,6 +241,43 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void logsPrintEachPodsLinesPrefixedWithItsNameAndSaySoWhenThereAreNoPods() throws IOException {
+        // namespaces of its own: the mock server keeps what other tests created
+        KubernetesRuntime k = runtime(Map.of("namespace", "logs", "test_namespace", "test-logs"));
+        assertEquals("No pods, so there are no logs.\n", printed(() -> k.deployLogs(null, false)));
+        assertEquals("No pods, so there are no logs.\n", printed(() -> k.testLogs(null, false)));
+        Map<String, String> labels = new Manifests(config(Map.of())).selector(Manifests.SERVER);
+        for (String pod : List.of("tiny-bert-qa-cpu-0-abcde", "tiny-bert-qa-cpu-1-fghij")) {
+            client.pods().inNamespace("logs").resource(new PodBuilder().withNewMetadata().withName(pod).withNamespace("logs")
+                    .withLabels(labels).endMetadata().build()).create();
+            server.expect().get().withPath("/api/v1/namespaces/logs/pods/" + pod + "/log?pretty=false")
+                    .andReturn(200, "loading " + pod + "\nready\n").always();
+        }
+        assertEquals("""
+                [tiny-bert-qa-cpu-0-abcde] loading tiny-bert-qa-cpu-0-abcde
+                [tiny-bert-qa-cpu-0-abcde] ready
+                [tiny-bert-qa-cpu-1-fghij] loading tiny-bert-qa-cpu-1-fghij
+                [tiny-bert-qa-cpu-1-fghij] ready
+                """, printed(() -> k.deployLogs(null, false)));
+    }
+
+    @Test
+    void prepullStartsTheDaemonSetTellsItsStateAndStopDeletesIt() throws IOException {
+        Config config = config(Map.of("namespace", "prepull"));
+        Prepull prepull = new Prepull(config, new KubeApi(config, () -> client));
+        String name = new Manifests(config).prepull().getMetadata().getName();
+        assertEquals("No pre-pull DaemonSet " + name + " in prepull.\n", printed(() -> prepull.run("status")));
+        String started = printed(() -> prepull.run("start"));
+        assertTrue(started.startsWith("   creating namespace prepull\nPre-pulling ") && started.endsWith("node (DaemonSet " + name + ").\n"), started);
+        assertNotNull(client.apps().daemonSets().inNamespace("prepull").withName(name).get());
+        assertTrue(Files.isRegularFile(dir.resolve("app-tiny-bert-qa-cpu-c5.4xlarge/" + name + ".yaml")));
+        assertEquals("Deleted the pre-pull DaemonSet " + name + ".\n", printed(() -> prepull.run("stop")));
+        assertEquals(null, client.apps().daemonSets().inNamespace("prepull").withName(name).get());
+        CliError bad = assertThrows(CliError.class, () -> prepull.run("begin"));
+        assertEquals("prepull takes start, status or stop, not 'begin'", bad.getMessage());
+    }
+
+    @Test
     void onlyFinishedClientPodsAreReadForBma() throws IOException {
         KubernetesRuntime k = runtime(Map.of());
         client.pods().inNamespace("mpi").resource(new PodBuilder().withNewMetadata().withName("test-tiny-bert-qa-0-abcde").withNamespace("mpi")

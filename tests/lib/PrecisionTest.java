@@ -87,7 +87,7 @@ class PrecisionTest {
                 + "), largest logit difference "), out);
 
         // loaded the way a server loads a trace folder
-        try (Models.QaModel model = Models.load(Models.specOf(trace, "", 1, 1, ""), 1)) {
+        try (QaModel model = QaModel.load(ModelSpec.ofTrace(trace, "", 1, 1, ""), 1)) {
             assertEquals(trace.resolve(file), model.spec().modelFile());
             assertEquals("i think i can", model.answer("What does the little engine say", QaCodec.SAMPLE_CONTEXT, true).text());
             assertEquals("i think i can", model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text());
@@ -163,7 +163,7 @@ class PrecisionTest {
                 Path.of("models/bundled/tiny-bert-qa.pt").toAbsolutePath().toString(), bf16.toString());
         assertTrue(made.ok(), made.output());
         Path bundled = Path.of("models/bundled").toAbsolutePath();
-        try (Models.QaModel model = Models.load(new Models.Spec(bf16, bundled.resolve("tokenizer.json"), "cpu", 128, 1, 1, 1, null), 1)) {
+        try (QaModel model = QaModel.load(new ModelSpec(bf16, bundled.resolve("tokenizer.json"), "cpu", 128, 1, 1, 1, null), 1)) {
             assertEquals("i think i can", model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text());
             float[][][] logits = model.logits(model.codec().encode(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT));
             assertEquals(128, logits[0][0].length);
@@ -193,10 +193,10 @@ class PrecisionTest {
     @Test
     void theComparisonCountsDisagreementsAndLogitDifferences() throws Exception {
         Path bundled = Path.of("models/bundled").toAbsolutePath();
-        Models.Spec spec = new Models.Spec(bundled.resolve("tiny-bert-qa.pt"), bundled.resolve("tokenizer.json"), "cpu", 128, 1, 1, 1, null);
+        ModelSpec spec = new ModelSpec(bundled.resolve("tiny-bert-qa.pt"), bundled.resolve("tokenizer.json"), "cpu", 128, 1, 1, 1, null);
         List<PrecisionCheck.Question> questions = PrecisionCheck.questions(Path.of(PrecisionCheck.QUESTIONS));
         assertTrue(questions.size() >= 10, "a question set worth the name: " + questions.size());
-        try (Models.QaModel a = Models.load(spec, 1); Models.QaModel same = Models.load(spec, 1)) {
+        try (QaModel a = QaModel.load(spec, 1); QaModel same = QaModel.load(spec, 1)) {
             PrecisionCheck.Result r = PrecisionCheck.compare(a, same, questions);
             assertEquals(questions.size(), r.agreed());
             assertEquals(0.0, r.maxLogitDifference());
@@ -216,8 +216,8 @@ class PrecisionTest {
         support.DockerEngine.Out made = support.DockerEngine.run(300, support.PythonTorch.python(), script.toString(),
                 spec.modelFile().toString(), noisy.toString());
         assertTrue(made.ok(), made.output());
-        Models.Spec noisySpec = new Models.Spec(noisy, spec.tokenizer(), "cpu", 128, 1, 1, 1, null);
-        try (Models.QaModel a = Models.load(spec, 1); Models.QaModel b = Models.load(noisySpec, 1)) {
+        ModelSpec noisySpec = new ModelSpec(noisy, spec.tokenizer(), "cpu", 128, 1, 1, 1, null);
+        try (QaModel a = QaModel.load(spec, 1); QaModel b = QaModel.load(noisySpec, 1)) {
             PrecisionCheck.Result r = PrecisionCheck.compare(a, b, questions);
             assertTrue(r.agreed() < r.total(), r.toString());
             assertEquals(r.total() - r.agreed(), r.differing().size());

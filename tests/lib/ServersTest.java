@@ -65,4 +65,42 @@ class ServersTest {
         // the server sets intra-op threads through DJL (ai.djl.pytorch.num_threads), which PyTorch applies to OpenMP and MKL
         assertFalse(env.containsKey("OMP_NUM_THREADS") || env.containsKey("MKL_NUM_THREADS"), env.toString());
     }
+
+    @Test
+    void extraModelsReachTheServerBesideTheModelAndCountInAutoMemory() throws IOException {
+        Config config = ProjectConfig.load(dir, Map.of(), Map.of("extra_models", "squad=hf:distilbert-base-cased-distilled-squad*2, mine=bundled",
+                "model_memory_budget", "1Gi", "pinned_models", "tiny-bert-qa"));
+        Map<String, String> env = Servers.env(config, 8080, "/app/model");
+        assertEquals("squad=/app/models/squad*2,mine=/app/models/mine*1", env.get("MODELS"));
+        assertEquals("1Gi", env.get("MODEL_MEMORY_BUDGET"));
+        assertEquals("tiny-bert-qa", env.get("PINNED_MODELS"));
+        assertEquals(4, ModelSet.totalCopies(Config.load(config.file(), Map.of("extra_models", "squad=bundled*2,mine=bundled",
+                "num_models", "1"))));
+        assertEquals(dir.resolve("build/x/models/mine") + "*1",
+                Servers.env(config, 1, dir.resolve("build/x/model").toString()).get("MODELS").split("=")[2]);
+        // three 540 MB models: the weights count up to the budget (1Gi), not all three
+        assertArrayEquals(new long[] {1536, 2304}, Servers.memoryMib(config, MB540, 2 * MB540));
+        Config noBudget = ProjectConfig.load(dir, Map.of(), Map.of("extra_models", "b=bundled"));
+        assertArrayEquals(new long[] {1600, 2432}, Servers.memoryMib(noBudget, MB540, MB540));
+        assertEquals(null, Servers.env(ProjectConfig.load(dir, Map.of(), Map.of()), 8080, "/app/model").get("MODELS"), "one model: as before");
+    }
+
+    @Test
+    void badExtraModelsAndBudgetsAreOneLineErrors() {
+        Map<String, String> cases = Map.of(
+                "squad", "extra_models entry 'squad' must be name=source or name=source*copies (name: letters, digits, '.', '_', '-'; source as model_source)",
+                "model3=bundled", "extra_models entry 'model3=bundled': model<N> names copies; choose another name",
+                "tiny-bert-qa=bundled", "extra_models entry 'tiny-bert-qa=bundled': the name tiny-bert-qa is taken",
+                "a=bundled*0", "extra_models entry 'a=bundled*0': copies must be at least 1");
+        cases.forEach((value, message) -> {
+            Config config = ProjectConfig.load(dir, Map.of(), Map.of("extra_models", value));
+            CliError e = org.junit.jupiter.api.Assertions.assertThrows(CliError.class, () -> ModelSet.extras(config));
+            assertEquals(message, e.getMessage());
+            assertEquals(2, e.exitCode());
+        });
+        Config budget = ProjectConfig.load(dir, Map.of(), Map.of("model_memory_budget", "lots"));
+        CliError e = org.junit.jupiter.api.Assertions.assertThrows(CliError.class, () -> Servers.env(budget, 8080, "/app/model"));
+        assertEquals("model_memory_budget=lots must be a size (2Gi, 1536Mi, bytes) or a share of the memory limit (60%), or empty",
+                e.getMessage());
+    }
 }

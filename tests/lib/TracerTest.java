@@ -13,7 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** model_source kinds and the trace folder (the model itself is checked in ModelsTest). */
+/** model_source kinds and the trace folder (the model itself is checked in QaModelTest). */
 class TracerTest {
     @TempDir
     Path dir;
@@ -87,9 +87,9 @@ class TracerTest {
         Path bundled = Tracer.trace(config(Map.of("model_source", "bundled")));
         assertTrue(new ObjectMapper().readTree(bundled.resolve("metadata.json").toFile()).get("dynamic_length").asBoolean());
         // loaded as the server loads it: the recorded check is trusted, not run again
-        Map<String, Object> meta = Models.metadata(bundled);
+        Map<String, Object> meta = ModelSpec.metadata(bundled);
         assertEquals(LoadedModel.Lengths.ANY, LoadedModel.Lengths.of(meta));
-        try (LoadedModel model = LoadedModel.load(Models.specOf(bundled, "", 1, 1, ""), 16, LoadedModel.Lengths.of(meta))) {
+        try (LoadedModel model = LoadedModel.load(ModelSpec.ofTrace(bundled, "", 1, 1, ""), 16, LoadedModel.Lengths.of(meta))) {
             assertTrue(model.variableLength());
             assertTrue(model.shapeNote().contains("metadata.json: dynamic_length true"), model.shapeNote());
         }
@@ -126,9 +126,9 @@ class TracerTest {
         assertTrue(made.ok(), made.output());
         Files.copy(Path.of("models/bundled/tokenizer.json"), src.resolve("tokenizer.json"));
         Path out = Tracer.trace(config(Map.of("model_source", "fixed", "test", "False")));
-        Map<String, Object> meta = Models.metadata(out);
+        Map<String, Object> meta = ModelSpec.metadata(out);
         assertEquals(false, meta.get("dynamic_length"));
-        try (LoadedModel model = LoadedModel.load(Models.specOf(out, "", 1, 1, ""), 16, LoadedModel.Lengths.of(meta))) {
+        try (LoadedModel model = LoadedModel.load(ModelSpec.ofTrace(out, "", 1, 1, ""), 16, LoadedModel.Lengths.of(meta))) {
             assertFalse(model.variableLength());
             assertTrue(model.shapeNote().contains("metadata.json: dynamic_length false"), model.shapeNote());
         }

@@ -47,7 +47,8 @@ class DockerCycleTest {
                 Map.entry("num_servers", "2"), Map.entry("num_models", "2"),
                 Map.entry("num_test_containers", "2"), Map.entry("service_port", "18280"), Map.entry("bmk_duration", "4"),
                 Map.entry("bmk_interval", "2"), Map.entry("bmk_warmup", "1"), Map.entry("bmk_threads", "2"),
-                Map.entry("predictors_per_model", "1"), Map.entry("deploy_timeout", "180"), Map.entry("num_requests", "5")));
+                Map.entry("predictors_per_model", "1"), Map.entry("deploy_timeout", "180"), Map.entry("num_requests", "5"),
+                Map.entry("extra_models", "second=bundled")));
     }
 
     @AfterAll
@@ -130,16 +131,31 @@ class DockerCycleTest {
         fails(2, "deploy.java", "status", "2");
         Run logs = ok("deploy.java", "logs", "--no-follow");
         assertTrue(logs.stdout().contains("[" + APP + "-0] ") && logs.stdout().contains("[" + APP + "-1] "), logs::toString);
+        // the image holds extra_models too: second answers by name and as model2, after the two copies
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, String> get = path -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:18281" + path)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            } catch (java.io.IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        };
+        String expected = get.apply("/predictions/model0");
+        assertTrue(expected.startsWith("{\"detail\":"), expected);
+        assertEquals(expected, get.apply("/predictions/second"));
+        assertEquals(expected, get.apply("/predictions/model2"));
+        assertTrue(get.apply("/models").contains("\"id\":\"model2\",\"name\":\"second\",\"status\":\"ready\""));
     }
 
     @Test
     @Order(5)
     void seqReachesEveryModelOfEveryServerAndFailedClientsAreNamed() {
         Run seq = ok("test.java", "run", "seq", "-Dnum_test_containers=1");
-        assertTrue(seq.stdout().contains("seq: 4 requests, 0 failed"), seq::toString);
-        // the servers have model0 and model1: model2 answers 404, so each client fails, and test run names them
+        assertTrue(seq.stdout().contains("seq: 6 requests, 0 failed"), seq::toString);
+        // the servers have model0 to model2 (two copies and second): model3 answers 404, so each client fails, and test run names them
         Run failing = fails(1, "test.java", "run", "seq", "-Dnum_models=3");
-        assertTrue(failing.stdout().contains("seq test-tiny-bert-qa-1 FAILED: 2 of 6 requests failed"), failing::toString);
+        assertTrue(failing.stdout().contains("seq test-tiny-bert-qa-1 FAILED: 2 of 8 requests failed"), failing::toString);
         assertTrue(failing.stderr().contains("2 of 2 test clients failed: test-tiny-bert-qa-0 (exit 1), test-tiny-bert-qa-1 (exit 1);"),
                 failing::toString);
     }

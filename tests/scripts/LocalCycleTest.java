@@ -36,7 +36,10 @@ class LocalCycleTest {
         project = Scripts.project(dir, Map.ofEntries(Map.entry("num_servers", "2"), Map.entry("num_models", "2"),
                 Map.entry("num_test_containers", "2"), Map.entry("service_port", "18080"), Map.entry("bmk_duration", "4"),
                 Map.entry("bmk_interval", "2"), Map.entry("bmk_warmup", "1"), Map.entry("bmk_threads", "2"),
-                Map.entry("predictors_per_model", "1"), Map.entry("deploy_timeout", "120"), Map.entry("num_requests", "5")));
+                Map.entry("predictors_per_model", "1"), Map.entry("deploy_timeout", "120"), Map.entry("num_requests", "5"),
+                // two more distinct models (copies of the bundled one), of which the budget holds one at a time
+                Map.entry("extra_models", "second=bundled,third=bundled"), Map.entry("model_memory_budget", "6Mi"),
+                Map.entry("pinned_models", "tiny-bert-qa")));
     }
 
     @AfterAll
@@ -77,7 +80,10 @@ class LocalCycleTest {
         Path packed = dir.resolve("build/tiny-bert-qa-v15-cpu");
         assertTrue(Files.isRegularFile(packed.resolve("model-server.jar")));
         assertTrue(Files.isRegularFile(packed.resolve("model/metadata.json")));
+        assertTrue(Files.isRegularFile(packed.resolve("models/second/second_bs1_seq128_pc1_cpu.pt")));
+        assertTrue(Files.isRegularFile(packed.resolve("models/third/metadata.json")));
         assertTrue(Files.isRegularFile(packed.resolve("config.properties")));
+        assertTrue(trace.stdout().contains("Tracing third (model_source=bundled)"), trace::toString);
     }
 
     @Test
@@ -112,31 +118,55 @@ class LocalCycleTest {
 
     @Test
     @Order(4)
+    void everyModelAnswersByNameAndTheBudgetSwapsTheUnpinnedOnes() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, String> get = path -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:18080" + path)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        };
+        String models = get.apply("/models");
+        assertTrue(models.contains("\"name\":\"second\",\"status\":\"unloaded\""), models);
+        String expected = get.apply("/predictions/model0");
+        assertTrue(expected.startsWith("{\"detail\":"), expected);
+        for (String path : List.of("/predictions/second", "/predictions/model3", "/predictions/third", "/predictions/second")) {
+            assertEquals(expected, get.apply(path), path);
+        }
+        String metrics = get.apply("/metrics");
+        assertTrue(metrics.contains("jdo_model_evictions_total{model=\"second\"} 1.0"), metrics);
+        assertTrue(metrics.contains("jdo_model_loads_total{model=\"second\"} 2.0"), metrics);
+    }
+
+    @Test
+    @Order(5)
     void seqAndRndReachEveryServer() {
         Run seq = ok("test.java", "run", "seq", "-Dnum_test_containers=1");
-        assertTrue(seq.stdout().contains("seq: 4 requests, 0 failed"), seq::toString);
+        assertTrue(seq.stdout().contains("seq: 8 requests, 0 failed"), seq::toString);
         Run rnd = ok("test.java", "run", "rnd", "-Dnum_test_containers=1");
         assertTrue(rnd.stdout().contains("rnd: 5 requests, 0 failed"), rnd::toString);
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void clientsWhoseRequestsFailAreNamedAndTheRunFails() {
-        // the servers have model0 and model1: model2 answers 404, one request in three per server
+        // the servers have model0 to model3 (two copies, then second and third): model4 answers 404
         Run seq = Scripts.run(project, "test.java", "run", "seq", "-Dnum_models=3");
         assertEquals(1, seq.exitCode(), seq::toString);
-        assertTrue(seq.stdout().contains("seq test-tiny-bert-qa-0 FAILED: 2 of 6 requests failed"), seq::toString);
+        assertTrue(seq.stdout().contains("seq test-tiny-bert-qa-0 FAILED: 2 of 10 requests failed"), seq::toString);
         assertTrue(seq.stderr().contains("2 of 2 test clients failed: test-tiny-bert-qa-0 (exit 1), test-tiny-bert-qa-1 (exit 1);"), seq::toString);
         assertTrue(ok("test.java", "status").stdout().contains("finished (exit 1)"));
         Run lenient = ok("test.java", "run", "seq", "-Dnum_models=3", "-Dbmk_max_error_rate=0.4", "-Dnum_test_containers=1");
-        assertTrue(lenient.stdout().contains("seq: 6 requests, 2 failed"), lenient::toString);
+        assertTrue(lenient.stdout().contains("seq: 10 requests, 2 failed"), lenient::toString);
         Run bad = Scripts.run(project, "test.java", "run", "seq", "-Dbmk_max_error_rate=2");
         assertEquals(2, bad.exitCode(), bad::toString);
         assertTrue(bad.stderr().contains("bmk_max_error_rate=2 must be from 0 to 1"), bad::toString);
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void bmkFromTwoClientsThenBmaAggregatesExactly() throws Exception {
         Run bmk = ok("test.java", "run", "bmk");
         assertTrue(bmk.stdout().contains("[test-tiny-bert-qa-0] {'pid': "), bmk::toString);
@@ -164,7 +194,7 @@ class LocalCycleTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void stopLeavesNoProcess() {
         Run stop = ok("deploy.java", "stop");
         // both were running: the second drains while the first is waited for, and is still "stopped"
@@ -175,7 +205,7 @@ class LocalCycleTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aServerThatCannotLoadItsModelIsReportedAndNothingIsLeftRunning() throws IOException {
         Path model = dir.resolve("build/tiny-bert-qa-v15-cpu/model/tiny-bert-qa_bs1_seq128_pc1_cpu.pt");
         Files.writeString(model, "PK\u0003\u0004 but not a model");

@@ -28,7 +28,7 @@ class HttpErrorsTest {
     @BeforeAll
     static void start() throws Exception {
         server = new ModelServer(ModelServerTest.settings(dir, 1, 1, Map.of("MAX_REQUEST_BYTES", "2048")),
-                i -> new ModelServerTest.FakeModel(false), Map.of()).start();
+                (m, i) -> new ModelServerTest.FakeModel(false), Map.of()).start();
         assertTrue(server.awaitLoaded());
     }
 

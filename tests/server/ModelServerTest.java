@@ -54,7 +54,7 @@ class ModelServerTest {
     static void start() throws Exception {
         modelDir = TracedModel.bundled(dir, Map.of());
         ServerSettings s = settings(modelDir, 2, 2);
-        server = new ModelServer(s, ModelServer.loader(s, lib.Models.metadata(modelDir)), lib.Models.metadata(modelDir)).start();
+        server = new ModelServer(s, ModelServer.loader(s), lib.ModelSpec.metadata(modelDir)).start();
         assertTrue(server.awaitLoaded());
         base = "http://127.0.0.1:" + server.port();
     }
@@ -223,7 +223,7 @@ class ModelServerTest {
                 if (fail) {
                     throw new IllegalStateException("boom");
                 }
-                return batch.stream().map(e -> new lib.Models.Answer("ok", 0, 1, false, 0)).toList();
+                return batch.stream().map(e -> new lib.Answer("ok", 0, 1, false, 0)).toList();
             };
         }
 
@@ -235,7 +235,7 @@ class ModelServerTest {
     @Test
     void trafficBeforeTheModelsAreLoadedGets503AtOnce() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        ModelServer loading = new ModelServer(settings(modelDir, 2, 1), i -> {
+        ModelServer loading = new ModelServer(settings(modelDir, 2, 1), (m, i) -> {
             release.await();
             return new FakeModel(false);
         }, Map.of("sequence_length", 128)).start();
@@ -260,7 +260,7 @@ class ModelServerTest {
     void anInferenceFailureIs500AndTheServerKeepsServing() throws Exception {
         ModelServer.Loader separate = new ModelServer.Loader() {
             @Override
-            public ServedModel load(int copy) {
+            public ServedModel load(ModelSource source, int copy) {
                 return new FakeModel(copy == 0);
             }
 
@@ -284,7 +284,7 @@ class ModelServerTest {
 
     @Test
     void aModelThatCannotLoadFailsReadinessWithTheReason() throws Exception {
-        ModelServer broken = new ModelServer(settings(modelDir, 1, 1), i -> {
+        ModelServer broken = new ModelServer(settings(modelDir, 1, 1), (m, i) -> {
             throw new java.io.IOException("cannot load /x/model.pt: bad file");
         }, Map.of()).start();
         try {
@@ -292,7 +292,7 @@ class ModelServerTest {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + broken.port() + "/health/ready")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(503, r.statusCode());
-            assertEquals("{\"status\":\"failed\",\"models\":1,\"ready\":0,\"detail\":\"cannot load /x/model.pt: bad file\"}", r.body());
+            assertEquals("{\"status\":\"failed\",\"models\":1,\"ready\":0,\"detail\":\"model tiny-bert-qa failed to load: cannot load /x/model.pt: bad file\"}", r.body());
         } finally {
             broken.drain();
         }

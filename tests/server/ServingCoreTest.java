@@ -22,7 +22,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import lib.LoadedModel;
-import lib.Models;
+import lib.Answer;
+import lib.ModelSpec;
 import lib.QaCodec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -86,12 +87,12 @@ class ServingCoreTest {
                 while (System.nanoTime() < until) {
                     x += Math.sqrt(x + 1);
                 }
-                List<Models.Answer> answers = new ArrayList<>();
+                List<Answer> answers = new ArrayList<>();
                 for (QaCodec.Encoded e : batch) {
                     String q = new String(e.ids().length == 0 ? new int[0]
                             : java.util.Arrays.stream(e.ids()).mapToInt(v -> (int) v).toArray(), 0, e.ids().length);
                     computed.add(q);
-                    answers.add(new Models.Answer(q + (x < 0 ? "?" : ""), 0, 1, false, 0));
+                    answers.add(new Answer(q + (x < 0 ? "?" : ""), 0, 1, false, 0));
                 }
                 return answers;
             };
@@ -110,7 +111,7 @@ class ServingCoreTest {
     }
 
     static ModelServer start(ServedModel model, int numModels, Map<String, String> env) {
-        ModelServer s = new ModelServer(ModelServerTest.settings(modelDir, numModels, 1, env), i -> model, Map.of()).start();
+        ModelServer s = new ModelServer(ModelServerTest.settings(modelDir, numModels, 1, env), (m, i) -> model, Map.of()).start();
         assertTrue(s.awaitLoaded());
         return s;
     }
@@ -118,12 +119,12 @@ class ServingCoreTest {
     @Test
     void copiesShareOneLoadedModel() throws Exception {
         ServerSettings settings = ModelServerTest.settings(modelDir, 3, 1);
-        ModelServer.Loader real = ModelServer.loader(settings, Models.metadata(modelDir));
+        ModelServer.Loader real = ModelServer.loader(settings);
         AtomicInteger loads = new AtomicInteger();
-        ModelServer s = new ModelServer(settings, i -> {
+        ModelServer s = new ModelServer(settings, (m, i) -> {
             loads.incrementAndGet();
-            return real.load(i);
-        }, Models.metadata(modelDir)).start();
+            return real.load(m, i);
+        }, ModelSpec.metadata(modelDir)).start();
         try {
             assertTrue(s.awaitLoaded());
             assertEquals(1, loads.get(), "three copies, one load");
@@ -141,7 +142,7 @@ class ServingCoreTest {
 
     @Test
     void batchedAnswersEqualUnbatchedOnes() throws Exception {
-        Models.Spec spec = Models.specOf(modelDir, "cpu", 1, 1, "");
+        ModelSpec spec = ModelSpec.ofTrace(modelDir, "cpu", 1, 1, "");
         String[][] pairs = {
             {QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT},
             {"what does the red fox say?", "in the wood the red fox says: 'catch me if you can' and runs."},
@@ -156,16 +157,16 @@ class ServingCoreTest {
                 for (String[] p : pairs) {
                     encoded.add(model.codec().encodeTokens(p[0], p[1]));
                 }
-                List<Models.Answer> batched = model.answer(predictor, encoded, true);
+                List<Answer> batched = model.answer(predictor, encoded, true);
                 for (int i = 0; i < pairs.length; i++) {
-                    Models.Answer alone = model.answer(predictor, List.of(encoded.get(i)), true).get(0);
+                    Answer alone = model.answer(predictor, List.of(encoded.get(i)), true).get(0);
                     assertEquals(alone.text(), batched.get(i).text(), "pair " + i + ", bucket " + bucket);
                     assertEquals(alone.startIndex(), batched.get(i).startIndex());
                     assertEquals(alone.endIndex(), batched.get(i).endIndex());
                 }
                 assertEquals("i think i can", batched.get(0).text());
                 assertNotEquals(batched.get(0).text(), batched.get(1).text(), "rows keep their own answers");
-                textsByBucket.put(bucket, batched.stream().map(Models.Answer::text).toList());
+                textsByBucket.put(bucket, batched.stream().map(Answer::text).toList());
             }
         }
         assertEquals(textsByBucket.get(0), textsByBucket.get(16), "right-sized sequences answer as full padding does");
@@ -174,7 +175,7 @@ class ServingCoreTest {
 
     @Test
     void aModelThatTakesOnlyItsTracedShapeGetsExactlyThat() throws Exception {
-        Models.Spec spec = Models.specOf(modelDir, "cpu", 1, 1, "");
+        ModelSpec spec = ModelSpec.ofTrace(modelDir, "cpu", 1, 1, "");
         try (LoadedModel model = LoadedModel.load(spec, 16, true); var predictor = model.newPredictor()) {
             assertFalse(model.variableLength());
             assertEquals(spec.batchSize(), model.maxRows(), "one traced batch per forward");
@@ -194,7 +195,7 @@ class ServingCoreTest {
             List<CompletableFuture<HttpResponse<String>>> queued = List.of(getAsync(s, "/predictions/model0?seq_0=second"),
                     getAsync(s, "/predictions/model0?seq_0=third"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (s.copies().get(0).queue.size() < 2 && System.nanoTime() < deadline) {
+            while (s.store().copies().get(0).queue.size() < 2 && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
             HttpResponse<String> refused = get(s, "/predictions/model0?seq_0=fourth");
@@ -209,6 +210,35 @@ class ServingCoreTest {
             }
             assertFalse(model.computed.contains("fourth"));
             assertTrue(get(s, "/metrics").body().contains("jdo_refused_total{model=\"model0\",reason=\"queue_full\"} 1.0"));
+        } finally {
+            model.gate.countDown();
+            s.drain();
+        }
+    }
+
+    @Test
+    void aClientThatHangsUpWhileQueuedIsDroppedNotComputed() throws Exception {
+        GatedModel model = new GatedModel(0);
+        ModelServer s = start(model, 1, Map.of("MAX_BATCH_SIZE", "1"));
+        try {
+            CompletableFuture<HttpResponse<String>> first = computing(s, model, "first");
+            try (java.net.Socket client = new java.net.Socket("127.0.0.1", s.port())) {
+                client.getOutputStream().write("GET /predictions/model0?seq_0=gone HTTP/1.1\r\nHost: x\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                client.getOutputStream().flush();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (s.store().copies().get(0).queue.size() < 1 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertEquals(1, s.store().copies().get(0).queue.size());
+            } // the client hangs up: HTTP/1.1, nothing more to read, Jetty is not reading
+            Thread.sleep(50);
+            CompletableFuture<HttpResponse<String>> stays = getAsync(s, "/predictions/model0?seq_0=stays");
+            model.gate.countDown();
+            assertEquals("{\"detail\":\"first\"}", first.get(30, TimeUnit.SECONDS).body());
+            assertEquals("{\"detail\":\"stays\"}", stays.get(30, TimeUnit.SECONDS).body());
+            assertFalse(model.computed.contains("gone"), "dropped: " + model.computed);
+            assertTrue(get(s, "/metrics").body().contains("jdo_refused_total{model=\"model0\",reason=\"client_gone\"} 1.0"));
         } finally {
             model.gate.countDown();
             s.drain();

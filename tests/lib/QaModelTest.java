@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The bundled model and the DJL loading code; runs from the repository root (Maven's working directory). */
-class ModelsTest {
+class QaModelTest {
     static final Path BUNDLED = Path.of("models/bundled").toAbsolutePath();
     static final Path MODEL = BUNDLED.resolve("tiny-bert-qa.pt");
     static final Path TOKENIZER = BUNDLED.resolve("tokenizer.json");
@@ -42,13 +42,13 @@ class ModelsTest {
     static final float MIN_MARGIN = 0.2f;
 
     static JsonObject reference;
-    static Models.QaModel model;
+    static QaModel model;
 
     @BeforeAll
     static void load() throws Exception {
         JsonObject info = JsonUtils.GSON.fromJson(Files.readString(BUNDLED.resolve("model.json")), JsonObject.class);
         reference = info.getAsJsonObject("reference");
-        model = Models.load(spec(MODEL, 128, 1), 4);
+        model = QaModel.load(spec(MODEL, 128, 1), 4);
     }
 
     @AfterAll
@@ -59,8 +59,8 @@ class ModelsTest {
     }
 
     /** One intra-op thread: several predictors share the machine's cores. */
-    static Models.Spec spec(Path file, int sequenceLength, int batchSize) {
-        return new Models.Spec(file, TOKENIZER, "cpu", sequenceLength, batchSize, 1, 1, null);
+    static ModelSpec spec(Path file, int sequenceLength, int batchSize) {
+        return new ModelSpec(file, TOKENIZER, "cpu", sequenceLength, batchSize, 1, 1, null);
     }
 
     @Test
@@ -115,14 +115,14 @@ class ModelsTest {
 
     @Test
     void answersTheSampleQuestionDeterministically() {
-        Models.Answer a = model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true);
+        Answer a = model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true);
         assertEquals(reference.get("answer").getAsString(), a.text());
         assertEquals("i think i can", a.text());
         assertEquals(reference.get("start_argmax").getAsInt(), a.startIndex());
         assertEquals(reference.get("end_argmax").getAsInt() + 1, a.endIndex());
         assertFalse(a.truncated());
         assertTrue(a.forwardNanos() > 0);
-        Models.Answer again = model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true);
+        Answer again = model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true);
         assertEquals(a.text(), again.text());
         assertEquals(a.startIndex(), again.startIndex());
         assertEquals(a.text(), model.warmUp().text());
@@ -159,7 +159,7 @@ class ModelsTest {
 
     @Test
     void withoutPostprocessingTheTextIsTheRawStartLogits() {
-        Models.Answer a = model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, false);
+        Answer a = model.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, false);
         assertTrue(a.text().startsWith("tensor([[") && a.text().endsWith("]])"), a.text());
         String[] values = a.text().substring("tensor([[".length(), a.text().length() - 3).split(", ");
         assertEquals(128, values.length);
@@ -242,15 +242,15 @@ class ModelsTest {
 
     @Test
     void flagsPairsThatDoNotFitTheSequenceLength() {
-        Models.Answer a = model.answer(QaCodec.SAMPLE_QUESTION, (QaCodec.SAMPLE_CONTEXT + " ").repeat(3), true);
+        Answer a = model.answer(QaCodec.SAMPLE_QUESTION, (QaCodec.SAMPLE_CONTEXT + " ").repeat(3), true);
         assertTrue(a.truncated());
         assertTrue(a.endIndex() <= 128);
     }
 
     @Test
     void otherSequenceLengthsAndBatchSizesGiveTheSameAnswer() {
-        try (Models.QaModel m = Models.load(spec(MODEL, 384, 2), 1)) {
-            Models.Answer a = m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true);
+        try (QaModel m = QaModel.load(spec(MODEL, 384, 2), 1)) {
+            Answer a = m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true);
             assertEquals("i think i can", a.text());
             String raw = m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, false).text();
             assertEquals(2, raw.split("\n").length, "one row per batch item");
@@ -285,7 +285,7 @@ class ModelsTest {
     @Test
     void aMissingModelFileIsNamed(@TempDir Path dir) {
         Path missing = dir.resolve("absent.pt");
-        Models.ModelException e = assertThrows(Models.ModelException.class, () -> Models.load(spec(missing, 128, 1), 1));
+        ModelException e = assertThrows(ModelException.class, () -> QaModel.load(spec(missing, 128, 1), 1));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     }
 
@@ -293,7 +293,7 @@ class ModelsTest {
     void aCorruptModelFileIsNamed(@TempDir Path dir) throws Exception {
         Path corrupt = dir.resolve("corrupt.pt");
         Files.write(corrupt, "this is not a TorchScript archive\n".repeat(100).getBytes(StandardCharsets.UTF_8));
-        Models.ModelException e = assertThrows(Models.ModelException.class, () -> Models.load(spec(corrupt, 128, 1), 1));
+        ModelException e = assertThrows(ModelException.class, () -> QaModel.load(spec(corrupt, 128, 1), 1));
         assertTrue(e.getMessage().contains(corrupt.toString()), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), "one line, without libtorch's stack trace: " + e.getMessage());
     }
@@ -301,29 +301,29 @@ class ModelsTest {
     @Test
     void aMissingTokenizerIsNamed(@TempDir Path dir) {
         Path missing = dir.resolve("tokenizer.json");
-        Models.Spec s = new Models.Spec(MODEL, missing, "cpu", 128, 1, 1, 1, null);
-        Models.ModelException e = assertThrows(Models.ModelException.class, () -> Models.load(s, 1));
+        ModelSpec s = new ModelSpec(MODEL, missing, "cpu", 128, 1, 1, 1, null);
+        ModelException e = assertThrows(ModelException.class, () -> QaModel.load(s, 1));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     }
 
     @Test
     void specsAreChecked() {
-        assertThrows(IllegalArgumentException.class, () -> new Models.Spec(MODEL, TOKENIZER, "tpu", 128, 1, 0, 0, null));
-        assertThrows(IllegalArgumentException.class, () -> new Models.Spec(MODEL, TOKENIZER, "cpu", 1, 1, 0, 0, null));
-        assertThrows(IllegalArgumentException.class, () -> new Models.Spec(MODEL, TOKENIZER, "cpu", 128, 0, 0, 0, null));
-        assertEquals("graviton", new Models.Spec(MODEL, TOKENIZER, " Graviton ", 128, 1, 0, 0, null).processor());
+        assertThrows(IllegalArgumentException.class, () -> new ModelSpec(MODEL, TOKENIZER, "tpu", 128, 1, 0, 0, null));
+        assertThrows(IllegalArgumentException.class, () -> new ModelSpec(MODEL, TOKENIZER, "cpu", 1, 1, 0, 0, null));
+        assertThrows(IllegalArgumentException.class, () -> new ModelSpec(MODEL, TOKENIZER, "cpu", 128, 0, 0, 0, null));
+        assertEquals("graviton", new ModelSpec(MODEL, TOKENIZER, " Graviton ", 128, 1, 0, 0, null).processor());
     }
 
     @Test
     void neuronProcessorsNeedTheNeuronLibrary(@TempDir Path dir) {
         org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("PYTORCH_EXTRA_LIBRARY_PATH") == null
                 && System.getProperty("PYTORCH_EXTRA_LIBRARY_PATH") == null);
-        Models.ModelException e = assertThrows(Models.ModelException.class,
-                () -> Models.load(new Models.Spec(MODEL, TOKENIZER, "inf2", 128, 1, 0, 0, null), 1));
+        ModelException e = assertThrows(ModelException.class,
+                () -> QaModel.load(new ModelSpec(MODEL, TOKENIZER, "inf2", 128, 1, 0, 0, null), 1));
         assertTrue(e.getMessage().contains("Neuron"), e.getMessage());
         Path absent = dir.resolve("libtorchneuron.so");
-        e = assertThrows(Models.ModelException.class,
-                () -> Models.load(new Models.Spec(MODEL, TOKENIZER, "inf1", 128, 1, 0, 0, absent), 1));
+        e = assertThrows(ModelException.class,
+                () -> QaModel.load(new ModelSpec(MODEL, TOKENIZER, "inf1", 128, 1, 0, 0, absent), 1));
         assertTrue(e.getMessage().contains(absent.toString()), e.getMessage());
     }
 
@@ -331,8 +331,8 @@ class ModelsTest {
     void gpuWithoutCudaFailsClearly() {
         org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0,
                 "a CUDA GPU is visible");
-        Models.ModelException e = assertThrows(Models.ModelException.class,
-                () -> Models.load(new Models.Spec(MODEL, TOKENIZER, "gpu", 128, 1, 0, 0, null), 1));
+        ModelException e = assertThrows(ModelException.class,
+                () -> QaModel.load(new ModelSpec(MODEL, TOKENIZER, "gpu", 128, 1, 0, 0, null), 1));
         assertTrue(e.getMessage().contains("processor=gpu"), e.getMessage());
     }
 
