@@ -25,10 +25,10 @@ final class DjlLoader {
         return new ModelServer.Loader() {
             @Override
             public ServedModel load(ModelSource source, int copy) {
-                Map<String, Object> metadata = ModelSpec.metadata(source.dir());
                 ModelSpec spec = ModelSpec.ofTrace(source.dir(), settings.processor(), threads, 1, settings.neuronLibraryPath());
                 // what trace found about other lengths (dynamic_length); an older folder is checked as it loads
-                ServedModel model = ServedModel.of(LoadedModel.load(spec, bucket, LoadedModel.Lengths.of(metadata)));
+                LoadedModel.Lengths lengths = LoadedModel.Lengths.of(ModelSpec.metadata(source.dir()));
+                ServedModel model = ServedModel.of(LoadedModel.load(spec, bucket, lengths));
                 warmUp(model, warmBatch);
                 return model;
             }

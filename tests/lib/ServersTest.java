@@ -58,15 +58,6 @@ class ServersTest {
     }
 
     @Test
-    void everyServerGetsTheThreadEnvironmentAndNoThreadCountThatContradictsDjl() {
-        Map<String, String> env = Servers.env(ProjectConfig.load(dir, Map.of(), Map.of()), 8080, "/app/model");
-        assertEquals("PASSIVE", env.get("OMP_WAIT_POLICY"), "idle OpenMP threads sleep");
-        Servers.THREAD_ENV.forEach((k, v) -> assertEquals(v, env.get(k), k));
-        // the server sets intra-op threads through DJL (ai.djl.pytorch.num_threads), which PyTorch applies to OpenMP and MKL
-        assertFalse(env.containsKey("OMP_NUM_THREADS") || env.containsKey("MKL_NUM_THREADS"), env.toString());
-    }
-
-    @Test
     void extraModelsReachTheServerBesideTheModelAndCountInAutoMemory() throws IOException {
         Config config = ProjectConfig.load(dir, Map.of(), Map.of("extra_models", "squad=hf:distilbert-base-cased-distilled-squad*2, mine=bundled",
                 "model_memory_budget", "1Gi", "pinned_models", "tiny-bert-qa"));
@@ -102,5 +93,14 @@ class ServersTest {
         CliError e = org.junit.jupiter.api.Assertions.assertThrows(CliError.class, () -> Servers.env(budget, 8080, "/app/model"));
         assertEquals("model_memory_budget=lots must be a size (2Gi, 1536Mi, bytes) or a share of the memory limit (60%), or empty",
                 e.getMessage());
+    }
+
+    @Test
+    void everyServerGetsTheThreadEnvironmentAndNoThreadCountThatContradictsDjl() {
+        Map<String, String> env = Servers.env(ProjectConfig.load(dir, Map.of(), Map.of()), 8080, "/app/model");
+        assertEquals("PASSIVE", env.get("OMP_WAIT_POLICY"), "idle OpenMP threads sleep");
+        Servers.THREAD_ENV.forEach((k, v) -> assertEquals(v, env.get(k), k));
+        // the server sets intra-op threads through DJL (ai.djl.pytorch.num_threads), which PyTorch applies to OpenMP and MKL
+        assertFalse(env.containsKey("OMP_NUM_THREADS") || env.containsKey("MKL_NUM_THREADS"), env.toString());
     }
 }
