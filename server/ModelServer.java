@@ -332,7 +332,9 @@ public final class ModelServer {
         } catch (Throwable e) {
             failure = e.getMessage() == null ? e.toString() : e.getMessage();
             state = State.FAILED;
-            log("level=error event=load_failed error=\"%s\"", failure.replace("\"", "'"));
+            if (!(e instanceof ServerError)) { // a model that failed to load said why already (ModelStore)
+                log("level=error event=load_failed error=\"%s\"", failure.replace("\"", "'"));
+            }
         } finally {
             loaded.countDown();
         }
