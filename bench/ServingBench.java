@@ -2,7 +2,7 @@
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
-//SOURCES ../server/ModelServer.java ../lib/LocalRuntime.java ../lib/ModelSpec.java ../lib/QaCodec.java ../lib/PrecisionCheck.java ../lib/QaModel.java ../lib/Readiness.java
+//SOURCES ../server/ModelServer.java ../lib/LocalRuntime.java ../lib/ModelSpec.java ../lib/PrecisionCheck.java ../lib/QaCodec.java ../lib/QaModel.java ../lib/Readiness.java ../lib/Servers.java
 package bench;
 
 import java.net.URI;
@@ -43,7 +43,7 @@ import org.HdrHistogram.Recorder;
  *   ./jbang bench/ServingBench.java precision full [seconds=10]       fp32, bf16, int8: in-process and server,
  *                                   full padding and bucket 16, 1 and 4 copies, RSS, CPU, agreement
  *   ./jbang bench/ServingBench.java forward  m1,m2,.. [seconds=10] [rounds=2]
- *                                   in-process only, 2 callers on 1 intra-op thread each, bucket 16;
+ *                                   in-process only, 2 callers on 1 intra-op thread each, bucket 16 (BENCH_BUCKET);
  *                                   models by name or trace folder, alternated for rounds
  *
  * Extra server settings go in the environment with a BENCH_ prefix, e.g. BENCH_MAX_QUEUE=50.
@@ -128,11 +128,14 @@ public final class ServingBench {
             for (String name : models.split(",")) {
                 Path trace = name.startsWith("full") ? fullModel(name) : name.equals("tiny") ? tinyModel() : Path.of(name);
                 ModelSpec spec = ModelSpec.ofTrace(trace, "cpu", 1, 1, null);
-                try (QaModel m = QaModel.load(spec, 2, 16)) {
+                try (QaModel m = QaModel.load(spec, 2, Integer.parseInt(System.getenv().getOrDefault("BENCH_BUCKET", "16")))) {
                     m.warmUp();
                     AtomicLong cpuNanos = new AtomicLong();
                     AtomicLong calls = new AtomicLong();
-                    Result r = run(trace.getFileName() + " | " + round, 2, seconds, () -> {
+                    QaCodec.Encoded sample = m.codec().encodeTokens(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT);
+                    String label = trace.getFileName() + " (" + sample.ids().length + " tokens, padded to "
+                            + m.loaded().width(List.of(sample)) + ")";
+                    Result r = run(label + " | " + round, 2, seconds, () -> {
                         long before = cpu.getCurrentThreadCpuTime();
                         boolean ok = m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null;
                         cpuNanos.addAndGet(cpu.getCurrentThreadCpuTime() - before);

@@ -1,7 +1,7 @@
 package lib;
 
 //DEPS ai.djl.huggingface:tokenizers
-//SOURCES Artifacts.java CliError.java Config.java Console.java Names.java Pack.java Precision.java PrecisionCheck.java Shell.java TorchEngine.java
+//SOURCES Artifacts.java CliError.java Config.java Console.java LoadedModel.java ModelException.java ModelSpec.java Names.java Pack.java Precision.java PrecisionCheck.java Shell.java TorchEngine.java
 
 import ai.djl.ndarray.NDList;
 import ai.djl.repository.zoo.Criteria;
