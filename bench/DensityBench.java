@@ -1,7 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES ServingBench.java ../lib/ModelVariants.java
+//SOURCES BenchSupport.java ../lib/ModelVariants.java
 package bench;
 
 import java.net.URI;
@@ -41,26 +41,26 @@ public final class DensityBench {
         int models = args.length > 1 ? Integer.parseInt(args[1]) : tiny ? 200 : 6;
         int fit = args.length > 2 ? Integer.parseInt(args[2]) : tiny ? 50 : 2;
         double seconds = args.length > 3 ? Double.parseDouble(args[3]) : tiny ? 20 : 30;
-        Path base = tiny ? ServingBench.tinyModel() : ServingBench.fullModel(kind);
+        Path base = tiny ? BenchSupport.tinyModel() : BenchSupport.fullModel(kind);
         List<Path> variants = variants(base, kind, models);
         long bytes = Files.size(base.resolve(String.valueOf(lib.ModelSpec.metadata(base).get("file"))));
         long budget = fit * bytes + bytes / 2;
         System.out.printf(Locale.ROOT, "density, %s: %d distinct models of %.1f MiB, budget %.1f MiB (%d fit), %d cores, %s%n%n",
-                kind, models, bytes / 1048576.0, budget / 1048576.0, fit, ServingBench.CORES, ServingBench.cpuName());
+                kind, models, bytes / 1048576.0, budget / 1048576.0, fit, BenchSupport.CORES, BenchSupport.cpuName());
         List<String> entries = new ArrayList<>();
         for (int i = 0; i < variants.size(); i++) {
             entries.add("v" + i + "=" + variants.get(i));
         }
         Map<String, String> env = new HashMap<>(Map.of("NUM_MODELS", "1", "MODEL_NAME", "base", "MODELS", String.join(",", entries),
                 "MODEL_MEMORY_BUDGET", Long.toString(budget), "PREDICTORS_PER_MODEL", "1", "MAX_QUEUE", "1000"));
-        ServingBench.server(base, env, (url, pid) -> {
+        BenchSupport.server(base, env, (url, pid) -> {
             List<String> rows = new ArrayList<>();
             // hits: the first `fit` models, loaded by a first round, then served from memory
             for (int i = 0; i < fit; i++) {
-                ServingBench.predict(url + "/predictions/v" + i + "?seq_0=" + ServingBench.q(QaCodec.SAMPLE_QUESTION));
+                BenchSupport.predict(url + "/predictions/v" + i + "?seq_0=" + BenchSupport.q(QaCodec.SAMPLE_QUESTION));
             }
             AtomicInteger next = new AtomicInteger();
-            ServingBench.Result hits = ServingBench.run("hits", 2, seconds, () -> ask(url, next.getAndIncrement() % fit));
+            BenchSupport.Result hits = BenchSupport.run("hits", 2, seconds, () -> ask(url, next.getAndIncrement() % fit));
             rows.add(row("hits: round robin over " + fit + " models in memory", hits, url, pid));
             // cold: round robin over every model, each one least recently used when its turn comes
             int coldRequests = tiny ? Math.min(models, 200) : Math.min(models, 8);
@@ -72,9 +72,9 @@ public final class DensityBench {
                 cold.recordValue((System.nanoTime() - t) / 1000);
             }
             rows.add(row("cold: round robin over all " + models + " models (each a miss)",
-                    new ServingBench.Result("cold", coldRequests, (System.nanoTime() - start) / 1e9, cold), url, pid));
+                    new BenchSupport.Result("cold", coldRequests, (System.nanoTime() - start) / 1e9, cold), url, pid));
             double[] before = hitsAndMisses(url);
-            ServingBench.Result mix = ServingBench.run("mix", 2, seconds, () -> ask(url, zipf(models)));
+            BenchSupport.Result mix = BenchSupport.run("mix", 2, seconds, () -> ask(url, zipf(models)));
             double[] after = hitsAndMisses(url);
             double hitShare = (after[0] - before[0]) / Math.max(1, after[0] - before[0] + after[1] - before[1]);
             rows.add(row(String.format(Locale.ROOT, "mix: Zipf s=1 over %d models (%.0f%% hits)", models, 100 * hitShare), mix, url, pid));
@@ -86,7 +86,7 @@ public final class DensityBench {
                 ask(url, (fit + i) % models);
                 again.recordValue((System.nanoTime() - t) / 1000);
             }
-            rows.add(row("cold again: the same round robin", new ServingBench.Result("cold", coldRequests,
+            rows.add(row("cold again: the same round robin", new BenchSupport.Result("cold", coldRequests,
                     (System.nanoTime() - start) / 1e9, again), url, pid));
             System.out.println("| phase | requests/s | p50 ms | p99 ms | models in memory | RSS MiB | in memory per GB RSS | served per GB RSS |");
             System.out.println("|---|---|---|---|---|---|---|---|");
@@ -96,7 +96,7 @@ public final class DensityBench {
     }
 
     static boolean ask(String url, int model) throws Exception {
-        return ServingBench.predict(url + "/predictions/v" + model + "?seq_0=" + ServingBench.q(QaCodec.SAMPLE_QUESTION));
+        return BenchSupport.predict(url + "/predictions/v" + model + "?seq_0=" + BenchSupport.q(QaCodec.SAMPLE_QUESTION));
     }
 
     /** A model index with probability proportional to 1/(rank+1). */
@@ -115,12 +115,12 @@ public final class DensityBench {
         return n - 1;
     }
 
-    static String row(String phase, ServingBench.Result r, String url, long pid) throws Exception {
+    static String row(String phase, BenchSupport.Result r, String url, long pid) throws Exception {
         int loaded = 0;
         for (String line : get(url + "/models").split("\\{")) {
             loaded += line.contains("\"status\":\"ready\"") ? 1 : 0;
         }
-        double rssMib = ServingBench.rssKb(pid) / 1024.0;
+        double rssMib = BenchSupport.rssKb(pid) / 1024.0;
         int total = get(url + "/models").split("\"id\"").length - 1;
         return String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %d | %.0f | %.1f | %.1f |", phase, r.throughput(),
                 r.latencies().getValueAtPercentile(50) / 1000.0, r.latencies().getValueAtPercentile(99) / 1000.0, loaded, rssMib,
@@ -139,14 +139,14 @@ public final class DensityBench {
     }
 
     static String get(String url) throws Exception {
-        return ServingBench.HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return BenchSupport.HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /** Variant i of the base model in build/bench/variants-<kind>/v<i>, made once; distinct weights (ModelVariants). */
     static List<Path> variants(Path base, String kind, int n) throws Exception {
         List<Path> dirs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Path dir = ServingBench.ROOT.resolve("build/bench/variants-" + kind + "/v" + i);
+            Path dir = BenchSupport.ROOT.resolve("build/bench/variants-" + kind + "/v" + i);
             if (!Files.isRegularFile(dir.resolve("metadata.json"))) {
                 ModelVariants.write(base, dir, "v" + i, 1 + (i + 1) / 1000f);
             }

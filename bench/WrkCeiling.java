@@ -1,7 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES ServingBench.java
+//SOURCES BenchSupport.java
 package bench;
 
 import java.nio.file.Path;
@@ -28,20 +28,20 @@ public final class WrkCeiling {
     public static void main(String... args) throws Exception {
         String model = args.length > 0 ? args[0] : "tiny";
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 20;
-        Path trace = model.startsWith("full") ? ServingBench.fullModel(model) : ServingBench.tinyModel();
-        System.out.printf(Locale.ROOT, "ceiling with wrk, model %s, %d cores, %s%n%n", model, ServingBench.CORES, ServingBench.cpuName());
+        Path trace = model.startsWith("full") ? BenchSupport.fullModel(model) : BenchSupport.tinyModel();
+        System.out.printf(Locale.ROOT, "ceiling with wrk, model %s, %d cores, %s%n%n", model, BenchSupport.CORES, BenchSupport.cpuName());
         System.out.println("| path | requests/s | p50 ms | p99 ms |");
         System.out.println("| --- | ---: | ---: | ---: |");
         for (int callers : new int[] {2, 8}) {
-            ServingBench.Result inProcess;
-            try (QaModel m = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), ServingBench.CORES, 16)) {
+            BenchSupport.Result inProcess;
+            try (QaModel m = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), BenchSupport.CORES, 16)) {
                 m.warmUp();
-                inProcess = ServingBench.run("in-process, " + callers + " callers", callers, seconds,
+                inProcess = BenchSupport.run("in-process, " + callers + " callers", callers, seconds,
                         () -> m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null);
             }
             System.out.println(inProcess.row());
-            String row = ServingBench.server(trace, Map.of("NUM_MODELS", "1"), (url, pid) -> {
-                String target = url + "/predictions/model0?seq_0=" + ServingBench.q(QaCodec.SAMPLE_QUESTION);
+            String row = BenchSupport.server(trace, Map.of("NUM_MODELS", "1"), (url, pid) -> {
+                String target = url + "/predictions/model0?seq_0=" + BenchSupport.q(QaCodec.SAMPLE_QUESTION);
                 wrk(target, callers, 3); // warm-up, as ServingBench's 3 s
                 return wrkRow("server (wrk), 1 copy, " + callers + " connections", wrk(target, callers, seconds), inProcess);
             });
@@ -63,7 +63,7 @@ public final class WrkCeiling {
         return out;
     }
 
-    static String wrkRow(String name, String out, ServingBench.Result inProcess) {
+    static String wrkRow(String name, String out, BenchSupport.Result inProcess) {
         Matcher rate = RATE.matcher(out);
         rate.find();
         double rps = Double.parseDouble(rate.group(1));
