@@ -53,6 +53,21 @@ final class BenchSupport {
         }
     }
 
+    /** A closed-loop run against a server, and the server's CPU time per request over it. */
+    record Measured(Result result, double cpuMsPerRequest) {
+    }
+
+    /** `callers` closed-loop callers on /predictions/model<random of copies> for `seconds`, with the server's CPU per request. */
+    static Measured measure(String url, long pid, int callers, double seconds, int copies) throws Exception {
+        long cpu0 = processCpuNanos(pid);
+        java.util.concurrent.atomic.AtomicLong calls = new java.util.concurrent.atomic.AtomicLong();
+        Result r = run("", callers, seconds, () -> {
+            calls.incrementAndGet();
+            return predict(url, copies);
+        });
+        return new Measured(r, (processCpuNanos(pid) - cpu0) / 1e6 / calls.get());
+    }
+
     /** User and system CPU time of a process so far (all its threads), from /proc. */
     static long processCpuNanos(long pid) throws Exception {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));

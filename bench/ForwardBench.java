@@ -101,13 +101,9 @@ final class ForwardBench {
             for (String[] setting : new String[][] {{"1", "0"}, {"1", "16"}, {"4", "16"}}) {
                 int copies = Integer.parseInt(setting[0]);
                 server(trace, Map.of("NUM_MODELS", setting[0], "SEQUENCE_BUCKET", setting[1]), (url, pid) -> {
-                    long cpu0 = processCpuNanos(pid);
-                    AtomicLong calls = new AtomicLong();
-                    Result r = run("", 8, seconds, () -> {
-                        calls.incrementAndGet();
-                        return predict(url, copies);
-                    });
-                    double cpuMs = (processCpuNanos(pid) - cpu0) / 1e6 / calls.get();
+                    Measured m = measure(url, pid, 8, seconds, copies);
+                    Result r = m.result();
+                    double cpuMs = m.cpuMsPerRequest();
                     System.out.println(precisionRow(precision, agreement, "server, " + copies + " cop" + (copies == 1 ? "y" : "ies")
                             + ", 8 callers", Integer.parseInt(setting[1]), r, rssKb(pid) / 1024, cpuMs));
                     return null;

@@ -214,13 +214,9 @@ public final class ServingBench {
                 continue;
             }
             server(trace, Map.of("NUM_MODELS", "1", "MAX_BATCH_SIZE", setting[0], "SEQUENCE_BUCKET", setting[1]), (url, pid) -> {
-                long cpu0 = processCpuNanos(pid);
-                AtomicLong calls = new AtomicLong();
-                Result r = run("", 8, seconds, () -> {
-                    calls.incrementAndGet();
-                    return predict(url, 1);
-                });
-                double cpuMs = (processCpuNanos(pid) - cpu0) / 1e6 / calls.get();
+                Measured m = measure(url, pid, 8, seconds, 1);
+                Result r = m.result();
+                double cpuMs = m.cpuMsPerRequest();
                 double mean = meanBatch(url);
                 System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.2f | %.1f |%n", setting[0], setting[1], r.throughput(),
                         r.latencies().getValueAtPercentile(50) / 1000.0, r.latencies().getValueAtPercentile(99) / 1000.0, mean, cpuMs);
@@ -236,13 +232,9 @@ public final class ServingBench {
         for (String[] setting : new String[][] {{"2", "1"}, {"2", "4"}, {"1", "1"}, {"1", "4"}}) {
             int workers = Integer.parseInt(setting[0]);
             server(trace, Map.of("NUM_MODELS", "1", "PREDICTORS_PER_MODEL", setting[0], "MAX_BATCH_SIZE", setting[1]), (url, pid) -> {
-                long cpu0 = processCpuNanos(pid);
-                AtomicLong calls = new AtomicLong();
-                Result r = run("", 8, seconds, () -> {
-                    calls.incrementAndGet();
-                    return predict(url, 1);
-                });
-                double cpuMs = (processCpuNanos(pid) - cpu0) / 1e6 / calls.get();
+                Measured m = measure(url, pid, 8, seconds, 1);
+                Result r = m.result();
+                double cpuMs = m.cpuMsPerRequest();
                 System.out.printf(Locale.ROOT, "| %d x %d | %s | %.1f | %.1f | %.1f | %.2f | %.1f |%n", workers, Math.max(1, CORES / workers),
                         setting[1], r.throughput(), r.latencies().getValueAtPercentile(50) / 1000.0,
                         r.latencies().getValueAtPercentile(99) / 1000.0, meanBatch(url), cpuMs);
