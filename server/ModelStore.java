@@ -32,7 +32,8 @@ final class ModelStore {
         final Map<String, Object> metadata;
         final List<ModelCopy> copies = new ArrayList<>();
         private final List<ServedModel> loaded = new ArrayList<>();
-        private State state = State.UNLOADED;
+        /** Written under the store's lock; read without it on the request path when there is no budget. */
+        private volatile State state = State.UNLOADED;
         private CompletableFuture<Void> loading;
         private int inUse;
         private long lastUsed;
@@ -49,6 +50,8 @@ final class ModelStore {
             return source.name();
         }
     }
+
+    private static final CompletableFuture<Void> LOADED = CompletableFuture.completedFuture(null);
 
     private final ModelServer.Loader loader;
     private final ServerMetrics metrics;
@@ -126,15 +129,25 @@ final class ModelStore {
      * Marks the model in use and completes once it is in memory: at once on a hit; after its load
      * on a miss (one load however many ask). A load that finds the budget held by models in use
      * waits for one of them to be released, for at most roomWaitMs (then 503). Every acquire is
-     * paired with a {@link #release}.
+     * paired with a {@link #release}; uses are counted only under a budget, the only case where a
+     * model can be unloaded.
      */
-    synchronized CompletableFuture<Void> acquire(Stored s) {
+    CompletableFuture<Void> acquire(Stored s) {
+        if (budget <= 0 && s.state == State.LOADED) {
+            // nothing is ever unloaded without a budget: no use to count, no lock on the request path
+            metrics.modelRequests.labelValues(s.name(), "hit").inc();
+            return LOADED;
+        }
+        return acquireCounted(s);
+    }
+
+    private synchronized CompletableFuture<Void> acquireCounted(Stored s) {
         s.inUse++;
         s.lastUsed = ++clock;
         boolean hit = s.state == State.LOADED;
         metrics.modelRequests.labelValues(s.name(), hit ? "hit" : "miss").inc();
         if (hit) {
-            return CompletableFuture.completedFuture(null);
+            return LOADED;
         }
         if (s.state == State.UNLOADED) {
             s.state = State.LOADING;
@@ -149,7 +162,13 @@ final class ModelStore {
         return s.loading;
     }
 
-    synchronized void release(Stored s) {
+    void release(Stored s) {
+        if (budget > 0) {
+            releaseCounted(s);
+        }
+    }
+
+    private synchronized void releaseCounted(Stored s) {
         s.inUse--;
         s.lastUsed = ++clock;
         if (s.inUse == 0 && !waiting.isEmpty()) {
