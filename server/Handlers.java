@@ -99,7 +99,7 @@ final class Handlers {
     private ModelCopy target(String modelParam) {
         ModelStore store = server.store();
         List<ModelCopy> copies = store.copies();
-        Matcher m = ModelSource.COPY_ID.matcher(modelParam);
+        Matcher m = lib.ModelEntries.COPY_ID.matcher(modelParam);
         if (m.matches() && m.group(1).length() < 6 && Integer.parseInt(m.group(1)) < copies.size()) {
             return copies.get(Integer.parseInt(m.group(1)));
         }

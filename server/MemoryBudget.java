@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * MODEL_MEMORY_BUDGET: how many bytes of model weights the server keeps loaded at once. Empty or
@@ -15,7 +12,6 @@ import java.util.regex.Pattern;
  * or of the machine's memory outside a container.
  */
 final class MemoryBudget {
-    private static final Pattern SHARE = Pattern.compile("(\\d{1,3}(?:\\.\\d+)?)\\s*%");
     private static final Path CGROUP_V2 = Path.of("/sys/fs/cgroup/memory.max");
     private static final Path CGROUP_V1 = Path.of("/sys/fs/cgroup/memory/memory.limit_in_bytes");
 
@@ -26,19 +22,14 @@ final class MemoryBudget {
         if (value == null || value.isBlank()) {
             return 0;
         }
-        String v = value.strip().toLowerCase(Locale.ROOT);
-        Matcher share = SHARE.matcher(v);
-        if (share.matches()) {
-            double percent = Double.parseDouble(share.group(1));
-            if (percent <= 0 || percent > 100) {
-                throw new ServerSettings.BadSetting("MODEL_MEMORY_BUDGET=" + value + ": a share must be above 0% and at most 100%");
-            }
-            return (long) (memoryLimit() * percent / 100);
+        double share = lib.ByteSize.share(value);
+        if (share > 0) {
+            return (long) (memoryLimit() * share);
         }
-        long size = lib.ByteSize.parse(v);
+        long size = lib.ByteSize.parse(value);
         if (size < 0) {
             throw new ServerSettings.BadSetting("MODEL_MEMORY_BUDGET=" + value
-                    + " must be a size (bytes, or with Ki/Mi/Gi: 1536Mi) or a share of the memory limit (60%)");
+                    + " must be a size (bytes, or with Ki/Mi/Gi: 1536Mi) or a share of the memory limit above 0% and at most 100% (60%)");
         }
         return size;
     }
@@ -66,6 +57,6 @@ final class MemoryBudget {
         if (bytes < 1 << 20) {
             return bytes + " bytes";
         }
-        return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 }

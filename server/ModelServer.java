@@ -12,7 +12,7 @@
 //SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java Errors.java DjlLoader.java
 //SOURCES ModelSource.java ModelStore.java MemoryBudget.java ClosedPeers.java
 //SOURCES ../lib/ModelSpec.java ../lib/TorchEngine.java ../lib/Answer.java ../lib/ModelException.java ../lib/LoadedModel.java
-//SOURCES ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java
+//SOURCES ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java ../lib/ModelEntries.java
 package server;
 
 import io.javalin.Javalin;

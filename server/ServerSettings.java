@@ -2,7 +2,6 @@ package server;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -45,10 +44,9 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
             throw new BadSetting("MODEL_DIR=" + dir + " is not a folder");
         }
         int numModels = integer(env, "NUM_MODELS", 1, 1, 1024);
-        List<ModelSource> models = new ArrayList<>();
-        models.add(new ModelSource(primaryName(env, modelDir), modelDir, numModels, true));
-        models.addAll(ModelSource.parseExtra(env.get("MODELS")));
         long budget = MemoryBudget.parse(env.get("MODEL_MEMORY_BUDGET"));
+        List<ModelSource> models = ModelSource.of(primaryName(env, modelDir), modelDir, numModels, env.get("MODELS"),
+                env.get("PINNED_MODELS"), budget > 0);
         return new ServerSettings(
                 numModels,
                 bool(env, "POSTPROCESS", true),
@@ -69,7 +67,7 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
                 integer(env, "SEQUENCE_BUCKET", 16, 0, 4096),
                 integer(env, "PROBE_PORT", -1, -1, 65535),
                 integer(env, "MAX_REQUEST_BYTES", 1 << 20, 1024, Integer.MAX_VALUE),
-                ModelSource.checked(models, env.get("PINNED_MODELS"), budget > 0), budget);
+                models, budget);
     }
 
     /** MODEL_NAME, or the name the trace folder's metadata.json gives its model. */

@@ -79,10 +79,10 @@ class ServersTest {
     @Test
     void badExtraModelsAndBudgetsAreOneLineErrors() {
         Map<String, String> cases = Map.of(
-                "squad", "extra_models entry 'squad' must be name=source or name=source*copies (name: letters, digits, '.', '_', '-'; source as model_source)",
-                "model3=bundled", "extra_models entry 'model3=bundled': model<N> names copies; choose another name",
-                "tiny-bert-qa=bundled", "extra_models entry 'tiny-bert-qa=bundled': the name tiny-bert-qa is taken",
-                "a=bundled*0", "extra_models entry 'a=bundled*0': copies must be at least 1");
+                "squad", "extra_models entry 'squad' must be name=source or name=source*copies (source as model_source)",
+                "model3=bundled", "extra_models entry 'model3=bundled': model<N> names copies; choose another name (source as model_source)",
+                "tiny-bert-qa=bundled", "extra_models entry 'tiny-bert-qa=bundled': the name tiny-bert-qa is taken (source as model_source)",
+                "a=bundled*0", "extra_models entry 'a=bundled*0': copies must be at least 1 (source as model_source)");
         cases.forEach((value, message) -> {
             Config config = ProjectConfig.load(dir, Map.of(), Map.of("extra_models", value));
             CliError e = org.junit.jupiter.api.Assertions.assertThrows(CliError.class, () -> ModelSet.extras(config));

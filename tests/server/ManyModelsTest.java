@@ -295,11 +295,15 @@ class ManyModelsTest {
         Map<String, String> cases = Map.of(
                 "MODELS=a", "MODELS entry 'a' must be name=folder or name=folder*copies",
                 "MODELS=a=/no/such/folder", "MODELS entry 'a=/no/such/folder': /no/such/folder is not a folder",
-                "MODELS=model7=" + dir.resolve("a"), "model name 'model7' must be letters, digits, '.', '_' or '-' (at most 63) and not model<N>, which names copies",
-                "MODELS=main=" + dir.resolve("a"), "model name 'main' is given twice",
+                "MODELS=model7=" + dir.resolve("a"), "MODELS entry 'model7=" + dir.resolve("a") + "': model<N> names copies; choose another name",
+                "MODELS=-a=" + dir.resolve("a"), "MODELS entry '-a=" + dir.resolve("a") + "': a model name is letters, digits, '.', '_' or '-' "
+                        + "(at most 63, not starting with '.', '_' or '-')",
+                "MODELS=main=" + dir.resolve("a"), "MODELS entry 'main=" + dir.resolve("a") + "': the name main is taken",
                 "PINNED_MODELS=zz", "PINNED_MODELS names 'zz', which is not served; models: [main]",
-                "MODEL_MEMORY_BUDGET=lots", "MODEL_MEMORY_BUDGET=lots must be a size (bytes, or with Ki/Mi/Gi: 1536Mi) or a share of the memory limit (60%)",
-                "MODEL_MEMORY_BUDGET=150%", "MODEL_MEMORY_BUDGET=150%: a share must be above 0% and at most 100%");
+                "MODEL_MEMORY_BUDGET=lots", "MODEL_MEMORY_BUDGET=lots must be a size (bytes, or with Ki/Mi/Gi: 1536Mi) or a share of the "
+                        + "memory limit above 0% and at most 100% (60%)",
+                "MODEL_MEMORY_BUDGET=150%", "MODEL_MEMORY_BUDGET=150% must be a size (bytes, or with Ki/Mi/Gi: 1536Mi) or a share of the "
+                        + "memory limit above 0% and at most 100% (60%)");
         cases.forEach((setting, message) -> {
             String[] kv = setting.split("=", 2);
             ServerSettings.BadSetting e = assertThrows(ServerSettings.BadSetting.class,
