@@ -39,6 +39,14 @@ class ServersTest {
             f.setLength(MB540);
         }
         assertArrayEquals(new String[] {"1088Mi", "1664Mi"}, manifests.memory());
+        // an extra model's weights count too
+        Config two = ProjectConfig.load(dir, Map.of(), Map.of("extra_models", "b=bundled"));
+        Names b = new Names(ModelSet.configOf(two, ModelSet.extras(two).get(0)));
+        Files.createDirectories(b.traceDir());
+        try (RandomAccessFile f = new RandomAccessFile(b.traceDir().resolve(b.tracedModelFile()).toFile(), "rw")) {
+            f.setLength(MB540);
+        }
+        assertArrayEquals(new String[] {"1600Mi", "2432Mi"}, new Manifests(two).memory());
         Config explicit = ProjectConfig.load(dir, Map.of(), Map.of("memory_request", "3Gi", "memory_limit", "5Gi"));
         assertArrayEquals(new String[] {"3Gi", "5Gi"}, new Manifests(explicit).memory());
     }

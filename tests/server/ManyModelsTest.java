@@ -261,6 +261,25 @@ class ManyModelsTest {
     }
 
     @Test
+    void aDrainWaitsForARequestWhoseModelIsStillLoading() throws Exception {
+        Named loader = new Named();
+        ModelServer s = start(env(models("a"), "1Mi", "main"), loader);
+        loader.gate = new CountDownLatch(1);
+        try {
+            CompletableFuture<HttpResponse<String>> a = ServingCoreTest.getAsync(s, "/predictions/a");
+            awaitStatus(s, "a", "loading");
+            Thread drain = Thread.ofPlatform().start(s::drain);
+            Thread.sleep(300);
+            assertTrue(drain.isAlive(), "the drain waits for the request");
+            loader.gate.countDown();
+            assertEquals("{\"detail\":\"a\"}", a.get(30, TimeUnit.SECONDS).body());
+            drain.join(30_000);
+        } finally {
+            loader.gate.countDown();
+        }
+    }
+
+    @Test
     void aRequestWaitingForALoadIsBoundedByItsDeadline() throws Exception {
         Named loader = new Named();
         Map<String, String> env = env(models("a"), "1Mi", "main");
