@@ -103,6 +103,15 @@ class ServingCoreTest {
         }
     }
 
+    /** Waits (30 s at most) until model0's queue holds n requests. */
+    static void awaitQueued(ModelServer s, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (s.store().copies().get(0).queue.size() < n && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(n, s.store().copies().get(0).queue.size());
+    }
+
     /** Sends a question and waits until a worker is computing it (and holding its runner). */
     static CompletableFuture<HttpResponse<String>> computing(ModelServer s, GatedModel model, String question) throws Exception {
         CompletableFuture<HttpResponse<String>> answer = getAsync(s, "/predictions/model0?seq_0=" + question);
@@ -194,10 +203,7 @@ class ServingCoreTest {
             CompletableFuture<HttpResponse<String>> first = computing(s, model, "first");
             List<CompletableFuture<HttpResponse<String>>> queued = List.of(getAsync(s, "/predictions/model0?seq_0=second"),
                     getAsync(s, "/predictions/model0?seq_0=third"));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (s.store().copies().get(0).queue.size() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            awaitQueued(s, 2);
             HttpResponse<String> refused = get(s, "/predictions/model0?seq_0=fourth");
             assertEquals(503, refused.statusCode(), refused.body());
             assertEquals("application/json", refused.headers().firstValue("Content-Type").orElse(""));
@@ -226,11 +232,7 @@ class ServingCoreTest {
                 client.getOutputStream().write("GET /predictions/model0?seq_0=gone HTTP/1.1\r\nHost: x\r\n\r\n"
                         .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 client.getOutputStream().flush();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (s.store().copies().get(0).queue.size() < 1 && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
-                assertEquals(1, s.store().copies().get(0).queue.size());
+                awaitQueued(s, 1);
             } // the client hangs up: HTTP/1.1, nothing more to read, Jetty is not reading
             Thread.sleep(50);
             CompletableFuture<HttpResponse<String>> stays = getAsync(s, "/predictions/model0?seq_0=stays");
