@@ -6,6 +6,7 @@ package lib;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,14 +112,34 @@ public final class QaCodec implements AutoCloseable {
 
     /** [CLS] question [SEP] context [SEP] without padding: at most the sequence length, longest-first truncation. */
     public Encoded encodeTokens(String question, String context) {
-        Encoding e = tokenizer.encode(question, context);
-        long[] ids = e.getIds();
+        // DJL's Encoding copies every view of the encoding out of Rust (tokens as strings, character
+        // spans, type and special-token masks): a fifth of a small model's request. Only four are used.
+        long[] ids;
+        long[] mask;
+        long[] words;
+        boolean truncated;
+        TokenizersLibrary lib = TokenizersLibrary.LIB;
+        long encoding = lib.encodeDual(tokenizer.getHandle(), question, context, true);
+        try {
+            ids = lib.getTokenIds(encoding);
+            mask = lib.getAttentionMask(encoding);
+            words = lib.getWordIds(encoding);
+            truncated = lib.getOverflowCount(encoding) > 0;
+        } finally {
+            lib.deleteEncoding(encoding);
+        }
         if (ids.length > sequenceLength) {
             // the tokenizer truncates to maxLength; anything else is a bug worth a clear message
             throw new IllegalStateException("tokenizer " + tokenizerFile + " gave " + ids.length + " tokens, more than "
                     + sequenceLength);
         }
-        return new Encoded(ids, e.getAttentionMask(), e.exceedMaxLength(), e.getWordIds());
+        return new Encoded(ids, mask, truncated, words);
+    }
+
+    /** As {@link #encodeTokens}, through DJL's own Encoding (what that one must keep agreeing with). */
+    Encoded encodeTokensThroughDjl(String question, String context) {
+        Encoding e = tokenizer.encode(question, context);
+        return new Encoded(e.getIds(), e.getAttentionMask(), e.exceedMaxLength(), e.getWordIds());
     }
 
     /** The pair padded with [PAD] (id 0, mask 0) to width tokens; width must hold its tokens. */

@@ -20,9 +20,10 @@ import java.util.regex.Matcher;
 import lib.Answer;
 
 /**
- * The HTTP handlers: parse a request, hand it to the model copy's queue, answer. They never run a
- * forward themselves, so they stay quick under any load; failures are thrown as ServerError and
- * turned into JSON by ModelServer in one place.
+ * The HTTP handlers: parse a request, hand it to the model copy (computed on this thread when a
+ * worker's share of the cores is idle, else queued), answer. Health, readiness and metrics never
+ * wait for a forward; failures are thrown as ServerError and turned into JSON by ModelServer in
+ * one place.
  */
 final class Handlers {
     /** The original server's defaults, used when a request names no question or context. */
@@ -136,6 +137,7 @@ final class Handlers {
         BooleanSupplier connected = connected(ctx);
         ModelStore store = server.store();
         CompletableFuture<Answer> answer = server.track(new CompletableFuture<>());
+        Thread requestThread = Thread.currentThread();
         store.acquire(copy.stored).whenComplete((loaded, failed) -> {
             if (failed != null || answer.isDone()) {
                 store.release(copy.stored);
@@ -144,7 +146,8 @@ final class Handlers {
             }
             try {
                 InferenceJob job = new InferenceJob(copy.model().encode(pair[0], pair[1]), connected);
-                if (!server.submit(copy, job)) {
+                // run here only on the request thread (the model was in memory), never on a loader's
+                if (!server.submit(copy, job, Thread.currentThread() == requestThread)) {
                     throw server.refuseFull(copy);
                 }
                 if (timeout > 0) {
@@ -166,7 +169,11 @@ final class Handlers {
         if (timeout > 0) {
             answer.orTimeout(timeout, TimeUnit.MILLISECONDS); // also bounds the wait for a cold model's load
         }
-        ctx.future(() -> answer.thenAccept(a -> answer(ctx, a)));
+        if (answer.isDone() && !answer.isCompletedExceptionally()) {
+            answer(ctx, answer.join()); // computed on this thread: no asynchronous exchange needed
+        } else {
+            ctx.future(() -> answer.thenAccept(a -> answer(ctx, a)));
+        }
     }
 
     private static void answer(Context ctx, Answer answer) {

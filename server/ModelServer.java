@@ -98,6 +98,8 @@ public final class ModelServer {
                 settings.batching().maxQueue(), roomWaitMs(settings), metrics);
     }
 
+    private static final String CARRIERS = "jdk.virtualThreadScheduler.parallelism";
+
     public static void main(String... args) {
         TorchEngine.quietWarnings();
         ModelServer server;
@@ -105,6 +107,12 @@ public final class ModelServer {
             ServerSettings settings = ServerSettings.fromEnv(System.getenv());
             Map<String, Object> metadata = ModelSpec.metadata(settings.modelDir());
             server = new ModelServer(settings, loader(settings), metadata);
+            // a forward run on a request thread holds its virtual thread's carrier (native code
+            // cannot unmount): one carrier per worker on top of one per core keeps HTTP going then.
+            // Request threads compute only with that room (start() checks), as in tests (pom.xml).
+            if (System.getProperty(CARRIERS) == null) {
+                System.setProperty(CARRIERS, Integer.toString(cores() + settings.workers(cores())));
+            }
         } catch (ServerSettings.BadSetting | ModelException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
@@ -133,7 +141,9 @@ public final class ModelServer {
     /** Starts HTTP and the workers at once, then loads the model copies in the background. */
     ModelServer start() {
         ServerSettings.Batching b = settings.batching();
-        pool = new WorkerPool(settings.workers(cores()), b.maxBatchSize(), b.maxBatchDelayMs(), settings.postprocess(), metrics);
+        int workers = settings.workers(cores());
+        pool = new WorkerPool(workers, b.maxBatchSize(), b.maxBatchDelayMs(), settings.postprocess(),
+                Integer.getInteger(CARRIERS, 0) >= cores() + workers, metrics);
         app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
@@ -294,9 +304,9 @@ public final class ModelServer {
         }, 5);
     }
 
-    /** Queues an encoded request; false when the copy's queue is full. */
-    boolean submit(ModelCopy copy, InferenceJob job) {
-        if (!pool.submit(copy, job)) {
+    /** Computes an encoded request here (see {@link WorkerPool#submit}) or queues it; false when the copy's queue is full. */
+    boolean submit(ModelCopy copy, InferenceJob job, boolean mayRunHere) {
+        if (!pool.submit(copy, job, mayRunHere)) {
             return false;
         }
         job.result.whenComplete((answer, e) -> {

@@ -3,6 +3,7 @@ package server;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import lib.Answer;
@@ -11,24 +12,31 @@ import lib.Answer;
  * The threads that run forwards: as many as may compute at once (the cores divided by the
  * intra-op threads of one forward), shared by every model copy. A copy with queued work is put on
  * the ready line once per queued job; a worker takes it, leases one of its runners, takes a batch
- * from its queue and answers every job of it. HTTP threads never compute, so health, readiness
- * and metrics answer while every worker is busy.
+ * from its queue and answers every job of it. A request that finds a worker's share of the cores
+ * free and nothing queued ahead of it is computed on its own request thread instead, so at low load
+ * it skips the hand-off to a worker and back; the slots keep forwards at one per worker either way.
  */
 final class WorkerPool {
     private final LinkedBlockingQueue<ModelCopy> ready = new LinkedBlockingQueue<>();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicInteger busy = new AtomicInteger();
+    /** Forwards that may run at once, on workers or request threads: one per worker. */
+    private final Semaphore slots;
     private final int maxBatchSize;
     private final long maxBatchDelayNanos;
     private final boolean postprocess;
+    private final boolean requestThreadsMayCompute;
     private final ServerMetrics metrics;
     private volatile boolean running = true;
 
-    WorkerPool(int workers, int maxBatchSize, int maxBatchDelayMs, boolean postprocess, ServerMetrics metrics) {
+    WorkerPool(int workers, int maxBatchSize, int maxBatchDelayMs, boolean postprocess, boolean requestThreadsMayCompute,
+               ServerMetrics metrics) {
+        this.requestThreadsMayCompute = requestThreadsMayCompute;
         this.maxBatchSize = maxBatchSize;
         this.maxBatchDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxBatchDelayMs);
         this.postprocess = postprocess;
         this.metrics = metrics;
+        this.slots = new Semaphore(workers);
         for (int i = 0; i < workers; i++) {
             threads.add(Thread.ofPlatform().name("worker-" + i).daemon().start(this::work));
         }
@@ -38,13 +46,50 @@ final class WorkerPool {
         return threads.size();
     }
 
-    /** Queues the job on its copy; false when the copy's queue is full. */
-    boolean submit(ModelCopy copy, InferenceJob job) {
+    /**
+     * Runs the job at once on the calling thread when nothing of its copy is queued ahead of it and
+     * a forward's share of the cores is free (no hand-off to a worker and back: at low load that
+     * is most of the server's added latency); otherwise queues it. Never with a batch delay: that
+     * asks requests to wait for company (GPUs), which only the batcher gives. False when the queue
+     * is full.
+     */
+    boolean submit(ModelCopy copy, InferenceJob job, boolean mayRunHere) {
+        if (mayRunHere && requestThreadsMayCompute && maxBatchDelayNanos == 0 && runNow(copy, job)) {
+            return true;
+        }
         if (!copy.queue.offer(job)) {
             return false;
         }
         ready.add(copy);
         return true;
+    }
+
+    private boolean runNow(ModelCopy copy, InferenceJob job) {
+        // a job queued between this check and the slot runs after this one: order within a copy is kept only loosely
+        if (copy.queue.size() > 0 || !slots.tryAcquire()) {
+            return false;
+        }
+        ServedModel.Runner runner = copy.lease();
+        if (runner == null) {
+            slots.release();
+            return false;
+        }
+        busy.incrementAndGet();
+        try {
+            run(copy, runner, List.of(job));
+        } finally {
+            finish(copy, runner);
+        }
+        return true;
+    }
+
+    private void finish(ModelCopy copy, ServedModel.Runner runner) {
+        busy.decrementAndGet();
+        copy.release(runner);
+        slots.release();
+        if (copy.queue.size() > 0) {
+            ready.add(copy);
+        }
     }
 
     /** Batches being computed now. */
@@ -63,9 +108,15 @@ final class WorkerPool {
             if (copy == null) {
                 continue;
             }
+            try {
+                slots.acquire();
+            } catch (InterruptedException e) {
+                return;
+            }
             ServedModel.Runner runner = copy.lease();
             if (runner == null) {
-                continue; // its busy worker puts the copy back when it finishes
+                slots.release();
+                continue; // whoever holds its runners puts the copy back when done
             }
             int idleOthers = threads.size() - busy.incrementAndGet();
             try {
@@ -76,11 +127,7 @@ final class WorkerPool {
             } catch (InterruptedException e) {
                 return;
             } finally {
-                busy.decrementAndGet();
-                copy.release(runner);
-                if (copy.queue.size() > 0) {
-                    ready.add(copy);
-                }
+                finish(copy, runner);
             }
         }
     }

@@ -84,4 +84,28 @@ class QaCodecTest {
                     "without word ids the same logits decode to a piece");
         }
     }
+
+    @Test
+    void encodingThroughTheBindingAgreesWithDjlsEncoding() throws Exception {
+        String longContext = QaCodec.SAMPLE_CONTEXT.repeat(3);
+        String[][] pairs = {
+            {QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT},
+            {"who?", "by saint qwzx now"},
+            {"Wo wohnt Zoë?", "Zoë wohnt in Köln, 東京 nicht."},
+            {QaCodec.SAMPLE_QUESTION, longContext}, // truncated at 128
+            {"", ""},
+        };
+        try (QaCodec codec = QaCodec.open(TOKENIZER, 128)) {
+            for (String[] pair : pairs) {
+                QaCodec.Encoded fast = codec.encodeTokens(pair[0], pair[1]);
+                QaCodec.Encoded djl = codec.encodeTokensThroughDjl(pair[0], pair[1]);
+                String what = pair[0] + " / " + pair[1].length() + " chars";
+                assertArrayEquals(djl.ids(), fast.ids(), what);
+                assertArrayEquals(djl.attentionMask(), fast.attentionMask(), what);
+                assertArrayEquals(djl.wordIds(), fast.wordIds(), what);
+                assertEquals(djl.truncated(), fast.truncated(), what);
+            }
+            assertEquals(true, codec.encodeTokens(QaCodec.SAMPLE_QUESTION, longContext).truncated(), "a context longer than 128 tokens");
+        }
+    }
 }

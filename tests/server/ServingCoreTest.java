@@ -60,6 +60,8 @@ class ServingCoreTest {
         final CountDownLatch gate = new CountDownLatch(1);
         final Semaphore started = new Semaphore(0);
         final ConcurrentLinkedQueue<String> computed = new ConcurrentLinkedQueue<>();
+        /** Question -> the thread that computed it. */
+        final Map<String, Thread> computedOn = new java.util.concurrent.ConcurrentHashMap<>();
         final long burnNanos;
 
         GatedModel(long burnNanos) {
@@ -92,6 +94,7 @@ class ServingCoreTest {
                     String q = new String(e.ids().length == 0 ? new int[0]
                             : java.util.Arrays.stream(e.ids()).mapToInt(v -> (int) v).toArray(), 0, e.ids().length);
                     computed.add(q);
+                    computedOn.put(q, Thread.currentThread());
                     answers.add(new Answer(q + (x < 0 ? "?" : ""), 0, 1, false, 0));
                 }
                 return answers;
@@ -218,6 +221,36 @@ class ServingCoreTest {
             assertTrue(get(s, "/metrics").body().contains("jdo_refused_total{model=\"model0\",reason=\"queue_full\"} 1.0"));
         } finally {
             model.gate.countDown();
+            s.drain();
+        }
+    }
+
+    @Test
+    void anIdleServerComputesOnTheRequestThreadABusyOneQueuesForItsWorkers() throws Exception {
+        GatedModel model = new GatedModel(0);
+        ModelServer s = start(model, 1, Map.of("MAX_BATCH_SIZE", "1")); // one predictor: one worker, one slot
+        try {
+            CompletableFuture<HttpResponse<String>> first = computing(s, model, "first");
+            CompletableFuture<HttpResponse<String>> second = getAsync(s, "/predictions/model0?seq_0=second");
+            awaitQueued(s, 1);
+            model.gate.countDown();
+            assertEquals("{\"detail\":\"first\"}", first.get(30, TimeUnit.SECONDS).body());
+            assertEquals("{\"detail\":\"second\"}", second.get(30, TimeUnit.SECONDS).body());
+            assertEquals("{\"detail\":\"third\"}", get(s, "/predictions/model0?seq_0=third").body());
+            assertTrue(model.computedOn.get("first").isVirtual(), "idle: computed on its request thread, " + model.computedOn);
+            assertEquals("worker-0", model.computedOn.get("second").getName(), "the slot was busy: queued for the worker");
+            assertTrue(model.computedOn.get("third").isVirtual(), "idle again");
+        } finally {
+            model.gate.countDown();
+            s.drain();
+        }
+        GatedModel delayed = new GatedModel(0);
+        delayed.gate.countDown();
+        s = start(delayed, 1, Map.of("MAX_BATCH_SIZE", "4", "MAX_BATCH_DELAY_MS", "5"));
+        try {
+            assertEquals(200, get(s, "/predictions/model0?seq_0=alone").statusCode());
+            assertEquals("worker-0", delayed.computedOn.get("alone").getName(), "a batch delay asks for the batcher: " + delayed.computedOn);
+        } finally {
             s.drain();
         }
     }
