@@ -20,7 +20,10 @@ import lib.QaModel;
  * generator instead of Java's HttpClient: on 2 shared cores the generator's own cost per request
  * is part of what the server is compared with, and wrk's is far smaller. Needs `wrk` on the PATH.
  *
- *   ./jbang bench/WrkCeiling.java tiny|full|full-int8 [seconds=20]
+ * In-process and server take turns (rounds), both loaded all along, and the median of the rounds'
+ * ratios is the result: on this shared machine the same run can be 20% faster a minute later.
+ *
+ *   ./jbang bench/WrkCeiling.java tiny|full|full-int8 [seconds=20] [rounds=3]
  */
 public final class WrkCeiling {
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
@@ -28,29 +31,51 @@ public final class WrkCeiling {
     public static void main(String... args) throws Exception {
         String model = args.length > 0 ? args[0] : "tiny";
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 20;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         Path trace = model.startsWith("full") ? BenchSupport.fullModel(model) : BenchSupport.tinyModel();
-        System.out.printf(Locale.ROOT, "ceiling with wrk, model %s, %d cores, %s%n%n", model, BenchSupport.CORES, BenchSupport.cpuName());
-        System.out.println("| path | requests/s | p50 ms | p99 ms |");
-        System.out.println("| --- | ---: | ---: | ---: |");
-        for (int callers : new int[] {2, 8}) {
-            BenchSupport.Result inProcess;
-            try (QaModel m = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), BenchSupport.CORES, 16)) {
-                m.warmUp();
-                inProcess = BenchSupport.run("in-process, " + callers + " callers", callers, seconds,
-                        () -> m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null);
-            }
-            System.out.println(inProcess.row());
-            String row = BenchSupport.server(trace, Map.of("NUM_MODELS", "1"), (url, pid) -> {
+        System.out.printf(Locale.ROOT, "ceiling with wrk, model %s, %d cores, %s, %d rounds of %.0f s each way%n%n", model,
+                BenchSupport.CORES, BenchSupport.cpuName(), rounds, seconds);
+        System.out.println("| path | requests/s | p50 ms | p99 ms | CPU ms/request | server / in-process |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
+        long self = ProcessHandle.current().pid();
+        // both stay loaded and take turns, so a slow minute of this shared machine hits both sides alike
+        try (QaModel m = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), BenchSupport.CORES, 16)) {
+            m.warmUp();
+            BenchSupport.server(trace, Map.of("NUM_MODELS", "1"), (url, pid) -> {
                 String target = url + "/predictions/model0?seq_0=" + BenchSupport.q(QaCodec.SAMPLE_QUESTION);
-                wrk(target, callers, 3); // warm-up, as ServingBench's 3 s
-                return wrkRow("server (wrk), 1 copy, " + callers + " connections", wrk(target, callers, seconds), inProcess);
+                wrk(target, 8, 20); // the server's JIT warm-up: its HTTP path is Java, the in-process one mostly native
+                for (int callers : new int[] {2, 8}) {
+                    List<Double> ratios = new ArrayList<>();
+                    for (int round = 1; round <= rounds; round++) {
+                        long cpu0 = BenchSupport.processCpuNanos(self);
+                        BenchSupport.Result inProcess = BenchSupport.run("in-process, " + callers + " callers, round " + round, callers,
+                                seconds, () -> m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null);
+                        // run() warms up 3 s first: CPU is per request over warm-up and measurement alike
+                        double inCpu = (BenchSupport.processCpuNanos(self) - cpu0) / 1e6 / (inProcess.requests() * (seconds + 3) / seconds);
+                        wrk(target, callers, 3);
+                        long server0 = BenchSupport.processCpuNanos(pid);
+                        String out = wrk(target, callers, seconds);
+                        double rate = rate(out);
+                        double serverCpu = (BenchSupport.processCpuNanos(pid) - server0) / 1e6 / (rate * Math.max(1, Math.round(seconds)));
+                        ratios.add(rate / inProcess.throughput());
+                        System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.2f | |%n", inProcess.name(), inProcess.throughput(),
+                                inProcess.latencies().getValueAtPercentile(50) / 1000.0,
+                                inProcess.latencies().getValueAtPercentile(99) / 1000.0, inCpu);
+                        System.out.printf(Locale.ROOT, "| server (wrk), 1 copy, %d connections, round %d | %.1f | %.1f | %.1f | %.2f (wrk %.3f) | %.2f |%n",
+                                callers, round, rate, percentile(out, "50%"), percentile(out, "99%"), serverCpu,
+                                wrkCpuNanos(out) / 1e6 / (rate * Math.max(1, Math.round(seconds))), ratios.getLast());
+                    }
+                    System.out.printf(Locale.ROOT, "| **median of %d rounds, %d connections** | | | | | **%.2f** |%n", rounds, callers,
+                            ratios.stream().sorted().toList().get(ratios.size() / 2));
+                }
+                return null;
             });
-            System.out.println(row);
         }
     }
 
     static String wrk(String url, int connections, double seconds) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("wrk", "-t", Integer.toString(Math.min(connections, 2)), "-c",
+        // through sh, which prints its children's CPU time (cutime, cstime) once wrk has exited
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "wrk \"$@\" && echo \"wrk-cpu: $(cut -d' ' -f16,17 /proc/$$/stat)\"", "wrk", "-t", Integer.toString(Math.min(connections, 2)), "-c",
                 Integer.toString(connections), "-d", Math.max(1, Math.round(seconds)) + "s", "--latency", url));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
@@ -63,12 +88,16 @@ public final class WrkCeiling {
         return out;
     }
 
-    static String wrkRow(String name, String out, BenchSupport.Result inProcess) {
+    static double rate(String out) {
         Matcher rate = RATE.matcher(out);
         rate.find();
-        double rps = Double.parseDouble(rate.group(1));
-        return String.format(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | server / in-process: %.2f", name, rps, percentile(out, "50%"),
-                percentile(out, "99%"), rps / inProcess.throughput());
+        return Double.parseDouble(rate.group(1));
+    }
+
+    /** wrk's user + system CPU, from the line wrk() adds (clock ticks of 10 ms). */
+    static long wrkCpuNanos(String out) {
+        Matcher m = Pattern.compile("wrk-cpu: (\\d+) (\\d+)").matcher(out);
+        return m.find() ? (Long.parseLong(m.group(1)) + Long.parseLong(m.group(2))) * 10_000_000L : -1;
     }
 
     /** A latency line of wrk's --latency table, in ms ("50%    6.34ms", or us / s). */
