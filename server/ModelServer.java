@@ -98,8 +98,6 @@ public final class ModelServer {
                 settings.batching().maxQueue(), roomWaitMs(settings), metrics);
     }
 
-    private static final String CARRIERS = "jdk.virtualThreadScheduler.parallelism";
-
     public static void main(String... args) {
         TorchEngine.quietWarnings();
         ModelServer server;
@@ -107,12 +105,6 @@ public final class ModelServer {
             ServerSettings settings = ServerSettings.fromEnv(System.getenv());
             Map<String, Object> metadata = ModelSpec.metadata(settings.modelDir());
             server = new ModelServer(settings, loader(settings), metadata);
-            // a forward run on a request thread holds its virtual thread's carrier (native code
-            // cannot unmount): one carrier per worker on top of one per core keeps HTTP going then.
-            // Request threads compute only with that room (start() checks), as in tests (pom.xml).
-            if (System.getProperty(CARRIERS) == null) {
-                System.setProperty(CARRIERS, Integer.toString(cores() + settings.workers(cores())));
-            }
         } catch (ServerSettings.BadSetting | ModelException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
@@ -142,8 +134,7 @@ public final class ModelServer {
     ModelServer start() {
         ServerSettings.Batching b = settings.batching();
         int workers = settings.workers(cores());
-        pool = new WorkerPool(workers, b.maxBatchSize(), b.maxBatchDelayMs(), settings.postprocess(),
-                Integer.getInteger(CARRIERS, 0) >= cores() + workers, metrics);
+        pool = new WorkerPool(workers, b.maxBatchSize(), b.maxBatchDelayMs(), settings.postprocess(), metrics);
         app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;
@@ -249,6 +240,17 @@ public final class ModelServer {
     }
 
     /** The main port (Javalin's own port() may name the probe connector). */
+    /** Open connections on the main port (probes have their own). */
+    int connections() {
+        int n = 0;
+        for (org.eclipse.jetty.server.Connector c : jetty.getConnectors()) {
+            if (c != probes) {
+                n += c.getConnectedEndPoints().size();
+            }
+        }
+        return n;
+    }
+
     int port() {
         for (org.eclipse.jetty.server.Connector c : jetty.getConnectors()) {
             if (c != probes && c instanceof org.eclipse.jetty.server.ServerConnector sc) {
@@ -305,8 +307,12 @@ public final class ModelServer {
     }
 
     /** Computes an encoded request here (see {@link WorkerPool#submit}) or queues it; false when the copy's queue is full. */
-    boolean submit(ModelCopy copy, InferenceJob job, boolean mayRunHere) {
-        if (!pool.submit(copy, job, mayRunHere)) {
+    boolean submit(ModelCopy copy, InferenceJob job, boolean onRequestThread) {
+        // A forward in native code holds its virtual thread's carrier, and there are as many
+        // carriers as cores. With no more connections than workers every request in the server can
+        // have one; with more, a request parsed later would wait for a carrier, refusals and
+        // health on this port included, so the workers compute.
+        if (!pool.submit(copy, job, onRequestThread && connections() <= pool.workers())) {
             return false;
         }
         job.result.whenComplete((answer, e) -> {

@@ -25,13 +25,10 @@ final class WorkerPool {
     private final int maxBatchSize;
     private final long maxBatchDelayNanos;
     private final boolean postprocess;
-    private final boolean requestThreadsMayCompute;
     private final ServerMetrics metrics;
     private volatile boolean running = true;
 
-    WorkerPool(int workers, int maxBatchSize, int maxBatchDelayMs, boolean postprocess, boolean requestThreadsMayCompute,
-               ServerMetrics metrics) {
-        this.requestThreadsMayCompute = requestThreadsMayCompute;
+    WorkerPool(int workers, int maxBatchSize, int maxBatchDelayMs, boolean postprocess, ServerMetrics metrics) {
         this.maxBatchSize = maxBatchSize;
         this.maxBatchDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxBatchDelayMs);
         this.postprocess = postprocess;
@@ -54,7 +51,7 @@ final class WorkerPool {
      * is full.
      */
     boolean submit(ModelCopy copy, InferenceJob job, boolean mayRunHere) {
-        if (mayRunHere && requestThreadsMayCompute && maxBatchDelayNanos == 0 && runNow(copy, job)) {
+        if (mayRunHere && maxBatchDelayNanos == 0 && runNow(copy, job)) {
             return true;
         }
         if (!copy.queue.offer(job)) {
