@@ -239,7 +239,6 @@ public final class ModelServer {
         return metrics.scrape();
     }
 
-    /** The main port (Javalin's own port() may name the probe connector). */
     /** Open connections on the main port (probes have their own). */
     int connections() {
         int n = 0;
@@ -251,6 +250,7 @@ public final class ModelServer {
         return n;
     }
 
+    /** The main port (Javalin's own port() may name the probe connector). */
     int port() {
         for (org.eclipse.jetty.server.Connector c : jetty.getConnectors()) {
             if (c != probes && c instanceof org.eclipse.jetty.server.ServerConnector sc) {
