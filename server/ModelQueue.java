@@ -66,21 +66,43 @@ final class ModelQueue {
     }
 
     /**
-     * The next batch: empty when nothing is queued; otherwise at least one job and at most
-     * maxSize, waiting until maxDelayNanos after the oldest job was queued for the rest.
+     * The next batch: empty when nothing is queued; otherwise at least one job still wanted and at
+     * most maxSize, waiting until maxDelayNanos after the oldest job was queued for the rest.
+     * Abandoned jobs are dropped after the lock is released: asking whether a client is still
+     * there may read the kernel's connection table, and request threads queueing, refusals and
+     * scrapes of the queue depth must not wait for that.
      */
     List<InferenceJob> takeBatch(int maxSize, long maxDelayNanos) throws InterruptedException {
+        while (true) {
+            List<InferenceJob> batch = takeQueued(maxSize, maxDelayNanos);
+            if (batch.isEmpty()) {
+                return batch;
+            }
+            batch.removeIf(job -> {
+                if (!job.abandoned()) {
+                    return false;
+                }
+                job.result.completeExceptionally(new ClientGone()); // nothing if it timed out already
+                return true;
+            });
+            if (!batch.isEmpty()) {
+                return batch;
+            }
+        }
+    }
+
+    private List<InferenceJob> takeQueued(int maxSize, long maxDelayNanos) throws InterruptedException {
         List<InferenceJob> batch = new ArrayList<>(Math.min(maxSize, 64));
         lock.lock();
         try {
-            InferenceJob first = next();
+            InferenceJob first = jobs.pollFirst();
             if (first == null) {
                 return batch;
             }
             batch.add(first);
             long until = first.queuedNanos + maxDelayNanos;
             while (batch.size() < maxSize) {
-                InferenceJob job = next();
+                InferenceJob job = jobs.pollFirst();
                 if (job != null) {
                     batch.add(job);
                     continue;
@@ -97,14 +119,4 @@ final class ModelQueue {
         }
     }
 
-    /** The oldest job still wanted, dropping abandoned ones; null when none. Holds the lock. */
-    private InferenceJob next() {
-        for (InferenceJob job = jobs.pollFirst(); job != null; job = jobs.pollFirst()) {
-            if (!job.abandoned()) {
-                return job;
-            }
-            job.result.completeExceptionally(new ClientGone()); // nothing if it timed out already
-        }
-        return null;
-    }
 }
