@@ -4,6 +4,7 @@
 //SOURCES BenchSupport.java
 package bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,9 @@ import lib.QaModel;
  * In-process and server take turns (rounds), both loaded all along, and the median of the rounds'
  * ratios is the result: on this shared machine the same run can be 20% faster a minute later.
  *
- *   ./jbang bench/WrkCeiling.java tiny|full|full-int8 [seconds=20] [rounds=3]
+ *   ./jbang bench/WrkCeiling.java tiny|full|full-int8 [seconds=20] [rounds=3] [copies=1]
+ *
+ * With several copies wrk asks model0, model1, ... in turn.
  */
 public final class WrkCeiling {
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
@@ -32,16 +35,23 @@ public final class WrkCeiling {
         String model = args.length > 0 ? args[0] : "tiny";
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 20;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        int copies = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         Path trace = model.startsWith("full") ? BenchSupport.fullModel(model) : BenchSupport.tinyModel();
-        System.out.printf(Locale.ROOT, "ceiling with wrk, model %s, %d cores, %s, %d rounds of %.0f s each way%n%n", model,
-                BenchSupport.CORES, BenchSupport.cpuName(), rounds, seconds);
+        System.out.printf(Locale.ROOT, "ceiling with wrk, model %s, %d cop%s, %d cores, %s, %d rounds of %.0f s each way%n%n", model,
+                copies, copies == 1 ? "y" : "ies", BenchSupport.CORES, BenchSupport.cpuName(), rounds, seconds);
+        Path script = Files.createTempFile("wrk-copies", ".lua");
+        // each wrk thread walks the copies in turn
+        Files.writeString(script, "local n = 0\nrequest = function()\n  local path = string.format(\"/predictions/model%d?seq_0="
+                + BenchSupport.q(QaCodec.SAMPLE_QUESTION).replace("%", "%%") + "\", n % " + copies
+                + ")\n  n = n + 1\n  return wrk.format(\"GET\", path)\nend\n");
+        WRK_SCRIPT = script.toString();
         System.out.println("| path | requests/s | p50 ms | p99 ms | CPU ms/request | server / in-process |");
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
         long self = ProcessHandle.current().pid();
         // both stay loaded and take turns, so a slow minute of this shared machine hits both sides alike
         try (QaModel m = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), BenchSupport.CORES, 16)) {
             m.warmUp();
-            BenchSupport.server(trace, Map.of("NUM_MODELS", "1"), (url, pid) -> {
+            BenchSupport.server(trace, Map.of("NUM_MODELS", Integer.toString(copies)), (url, pid) -> {
                 String target = url + "/predictions/model0?seq_0=" + BenchSupport.q(QaCodec.SAMPLE_QUESTION);
                 wrk(target, 8, 20); // the server's JIT warm-up: its HTTP path is Java, the in-process one mostly native
                 for (int callers : new int[] {2, 8}) {
@@ -61,8 +71,8 @@ public final class WrkCeiling {
                         System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.2f | |%n", inProcess.name(), inProcess.throughput(),
                                 inProcess.latencies().getValueAtPercentile(50) / 1000.0,
                                 inProcess.latencies().getValueAtPercentile(99) / 1000.0, inCpu);
-                        System.out.printf(Locale.ROOT, "| server (wrk), 1 copy, %d connections, round %d | %.1f | %.1f | %.1f | %.2f (wrk %.3f) | %.2f |%n",
-                                callers, round, rate, percentile(out, "50%"), percentile(out, "99%"), serverCpu,
+                        System.out.printf(Locale.ROOT, "| server (wrk), %d cop%s, %d connections, round %d | %.1f | %.1f | %.1f | %.2f (wrk %.3f) | %.2f |%n",
+                                copies, copies == 1 ? "y" : "ies", callers, round, rate, percentile(out, "50%"), percentile(out, "99%"), serverCpu,
                                 wrkCpuNanos(out) / 1e6 / (rate * Math.max(1, Math.round(seconds))), ratios.getLast());
                     }
                     System.out.printf(Locale.ROOT, "| **median of %d rounds, %d connections** | | | | | **%.2f** |%n", rounds, callers,
@@ -73,10 +83,13 @@ public final class WrkCeiling {
         }
     }
 
+    /** The Lua script that spreads requests over the copies. */
+    static String WRK_SCRIPT;
+
     static String wrk(String url, int connections, double seconds) throws Exception {
         // through sh, which prints its children's CPU time (cutime, cstime) once wrk has exited
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", "wrk \"$@\" && echo \"wrk-cpu: $(cut -d' ' -f16,17 /proc/$$/stat)\"", "wrk", "-t", Integer.toString(Math.min(connections, 2)), "-c",
-                Integer.toString(connections), "-d", Math.max(1, Math.round(seconds)) + "s", "--latency", url));
+                Integer.toString(connections), "-d", Math.max(1, Math.round(seconds)) + "s", "--latency", "-s", WRK_SCRIPT, url));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0 || !RATE.matcher(out).find()) {
