@@ -44,7 +44,7 @@ public final class WrkCeiling {
         Files.writeString(script, "local n = 0\nrequest = function()\n  local path = string.format(\"/predictions/model%d?seq_0="
                 + BenchSupport.q(QaCodec.SAMPLE_QUESTION).replace("%", "%%") + "\", n % " + copies
                 + ")\n  n = n + 1\n  return wrk.format(\"GET\", path)\nend\n");
-        WRK_SCRIPT = script.toString();
+        String walk = script.toString();
         System.out.println("| path | requests/s | p50 ms | p99 ms | CPU ms/request | server / in-process |");
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
         long self = ProcessHandle.current().pid();
@@ -52,8 +52,7 @@ public final class WrkCeiling {
         try (QaModel m = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), BenchSupport.CORES, 16)) {
             m.warmUp();
             BenchSupport.server(trace, Map.of("NUM_MODELS", Integer.toString(copies)), (url, pid) -> {
-                String target = url + "/predictions/model0?seq_0=" + BenchSupport.q(QaCodec.SAMPLE_QUESTION);
-                wrk(target, 8, 20); // the server's JIT warm-up: its HTTP path is Java, the in-process one mostly native
+                wrk(url, walk, 8, 20); // the server's JIT warm-up: its HTTP path is Java, the in-process one mostly native
                 for (int callers : new int[] {2, 8}) {
                     List<Double> ratios = new ArrayList<>();
                     for (int round = 1; round <= rounds; round++) {
@@ -62,9 +61,9 @@ public final class WrkCeiling {
                                 seconds, () -> m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null);
                         // run() warms up 3 s first: CPU is per request over warm-up and measurement alike
                         double inCpu = (BenchSupport.processCpuNanos(self) - cpu0) / 1e6 / (inProcess.requests() * (seconds + 3) / seconds);
-                        wrk(target, callers, 3);
+                        wrk(url, walk, callers, 3);
                         long server0 = BenchSupport.processCpuNanos(pid);
-                        String out = wrk(target, callers, seconds);
+                        String out = wrk(url, walk, callers, seconds);
                         double rate = rate(out);
                         double serverCpu = (BenchSupport.processCpuNanos(pid) - server0) / 1e6 / (rate * Math.max(1, Math.round(seconds)));
                         ratios.add(rate / inProcess.throughput());
@@ -83,13 +82,11 @@ public final class WrkCeiling {
         }
     }
 
-    /** The Lua script that spreads requests over the copies. */
-    static String WRK_SCRIPT;
-
-    static String wrk(String url, int connections, double seconds) throws Exception {
+    /** wrk against the server at url, its requests made by the Lua script. */
+    static String wrk(String url, String script, int connections, double seconds) throws Exception {
         // through sh, which prints its children's CPU time (cutime, cstime) once wrk has exited
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", "wrk \"$@\" && echo \"wrk-cpu: $(cut -d' ' -f16,17 /proc/$$/stat)\"", "wrk", "-t", Integer.toString(Math.min(connections, 2)), "-c",
-                Integer.toString(connections), "-d", Math.max(1, Math.round(seconds)) + "s", "--latency", "-s", WRK_SCRIPT, url));
+                Integer.toString(connections), "-d", Math.max(1, Math.round(seconds)) + "s", "--latency", "-s", script, url));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0 || !RATE.matcher(out).find()) {

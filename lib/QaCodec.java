@@ -136,8 +136,8 @@ public final class QaCodec implements AutoCloseable {
         return new Encoded(ids, mask, truncated, words);
     }
 
-    /** As {@link #encodeTokens}, through DJL's own Encoding (what that one must keep agreeing with). */
-    Encoded encodeTokensThroughDjl(String question, String context) {
+    /** As {@link #encodeTokens}, through DJL's own Encoding: what that one must agree with (QaCodecTest) and beat (bench/EncodeBench). */
+    public Encoded encodeTokensThroughDjl(String question, String context) {
         Encoding e = tokenizer.encode(question, context);
         return new Encoded(e.getIds(), e.getAttentionMask(), e.exceedMaxLength(), e.getWordIds());
     }

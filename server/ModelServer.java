@@ -133,8 +133,7 @@ public final class ModelServer {
     /** Starts HTTP and the workers at once, then loads the model copies in the background. */
     ModelServer start() {
         ServerSettings.Batching b = settings.batching();
-        int workers = settings.workers(cores());
-        pool = new WorkerPool(workers, b.maxBatchSize(), b.maxBatchDelayMs(), settings.postprocess(), metrics);
+        pool = new WorkerPool(settings.workers(cores()), b.maxBatchSize(), b.maxBatchDelayMs(), settings.postprocess(), metrics);
         app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.startup.showJavalinBanner = false;

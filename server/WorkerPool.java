@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import lib.Answer;
 
 /**
@@ -19,7 +18,6 @@ import lib.Answer;
 final class WorkerPool {
     private final LinkedBlockingQueue<ModelCopy> ready = new LinkedBlockingQueue<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final AtomicInteger busy = new AtomicInteger();
     /** Forwards that may run at once, on workers or request threads: one per worker. */
     private final Semaphore slots;
     private final int maxBatchSize;
@@ -71,7 +69,6 @@ final class WorkerPool {
             slots.release();
             return false;
         }
-        busy.incrementAndGet();
         try {
             run(copy, runner, List.of(job));
         } finally {
@@ -81,17 +78,11 @@ final class WorkerPool {
     }
 
     private void finish(ModelCopy copy, ServedModel.Runner runner) {
-        busy.decrementAndGet();
         copy.release(runner);
         slots.release();
         if (copy.queue.size() > 0) {
             ready.add(copy);
         }
-    }
-
-    /** Batches being computed now. */
-    int busy() {
-        return busy.get();
     }
 
     private void work() {
@@ -115,7 +106,7 @@ final class WorkerPool {
                 slots.release();
                 continue; // whoever holds its runners puts the copy back when done
             }
-            int idleOthers = threads.size() - busy.incrementAndGet();
+            int idleOthers = slots.availablePermits(); // this worker holds its own slot already
             try {
                 List<InferenceJob> batch = copy.queue.takeBatch(batchLimit(copy, idleOthers), idleOthers > 0 ? 0 : maxBatchDelayNanos);
                 if (!batch.isEmpty()) {
