@@ -75,6 +75,8 @@ public final class ModelServer {
     private final ClosedPeers closedPeers = new ClosedPeers();
     /** Requests accepted and not answered yet (waiting for a load, queued or computing): drain waits for them. */
     private final AtomicInteger pending = new AtomicInteger();
+    /** The request attribute of an accepted prediction, counted in pending until its response is written. */
+    private static final String TRACKED = "jdo.tracked";
     private final CountDownLatch loaded = new CountDownLatch(1);
     private volatile State state = State.LOADING;
     private volatile String failure;
@@ -211,6 +213,9 @@ public final class ModelServer {
 
     /** Metrics and the request log line of every prediction, once its answer is written. */
     private void logRequest(Context ctx, Float ms) {
+        if (ctx.attribute(TRACKED) != null) {
+            pending.decrementAndGet(); // before counting it done: in flight + done never counts it twice
+        }
         if (!ctx.path().startsWith("/predictions/")) {
             return;
         }
@@ -322,10 +327,12 @@ public final class ModelServer {
         return true;
     }
 
-    /** Counts an accepted request until its answer is done (waiting for a model's load, queued or computing): drain waits for it. */
-    <T> CompletableFuture<T> track(CompletableFuture<T> answer) {
+    /** Counts an accepted request until its response is written (waiting for a model's load, queued, computing, answering): drain waits for it. */
+    <T> CompletableFuture<T> track(Context ctx, CompletableFuture<T> answer) {
         pending.incrementAndGet();
-        answer.whenComplete((a, e) -> pending.decrementAndGet());
+        // counted until its response is written (the request log runs then), not until its answer
+        // is computed: a drain must not end the process between the two
+        ctx.attribute(TRACKED, Boolean.TRUE);
         return answer;
     }
 
