@@ -69,12 +69,12 @@ public final class ModelServer {
     private final ServerSettings settings;
     private final Loader loader;
     private final Map<String, Object> metadata;
-    private final ServerMetrics metrics = new ServerMetrics();
+    /** Requests accepted and not answered yet (waiting for a load, queued or computing): drain waits for them. */
+    private final AtomicInteger pending = new AtomicInteger();
+    private final ServerMetrics metrics = new ServerMetrics(pending::get);
     private final Handlers handlers = new Handlers(this);
     private final ModelStore store;
     private final ClosedPeers closedPeers = new ClosedPeers();
-    /** Requests accepted and not answered yet (waiting for a load, queued or computing): drain waits for them. */
-    private final AtomicInteger pending = new AtomicInteger();
     /** The request attribute of an accepted prediction, counted in pending until its response is written. */
     private static final String TRACKED = "jdo.tracked";
     private final CountDownLatch loaded = new CountDownLatch(1);
@@ -237,7 +237,6 @@ public final class ModelServer {
         for (ModelCopy copy : store.copies()) {
             metrics.queueDepth.labelValues(copy.name).set(copy.queue.size());
         }
-        metrics.inFlight.set(pending.get());
         metrics.modelMemory.set(store.usedBytes());
         metrics.modelsReady.set(store.loadedCopies());
         return metrics.scrape();

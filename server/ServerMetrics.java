@@ -5,9 +5,11 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntSupplier;
 
 /** The server's Prometheus metrics, served in the text format at /metrics. */
 final class ServerMetrics {
@@ -17,8 +19,6 @@ final class ServerMetrics {
             .help("Prediction requests by model and HTTP status").labelNames("model", "status").register(registry);
     final Counter errors = Counter.builder().name("jdo_errors_total")
             .help("Prediction requests that failed (status 4xx or 5xx) by model and status").labelNames("model", "status").register(registry);
-    final Gauge inFlight = Gauge.builder().name("jdo_requests_in_flight")
-            .help("Prediction requests being served now").register(registry);
     final Gauge queueDepth = Gauge.builder().name("jdo_queue_depth")
             .help("Requests queued for a forward, by model").labelNames("model").register(registry);
     final Counter refused = Counter.builder().name("jdo_refused_total")
@@ -55,10 +55,27 @@ final class ServerMetrics {
     final Gauge memoryBudget = Gauge.builder().name("jdo_model_memory_budget_bytes")
             .help("MODEL_MEMORY_BUDGET in bytes; 0 when there is none").register(registry);
 
+    private static final String IN_FLIGHT = "jdo_requests_in_flight";
+    private final Gauge inFlight = Gauge.builder().name(IN_FLIGHT).help("Prediction requests being served now")
+            .register(registry);
+    private final IntSupplier inFlightNow;
+
+    /** @param inFlightNow the predictions accepted and not yet answered */
+    ServerMetrics(IntSupplier inFlightNow) {
+        this.inFlightNow = inFlightNow;
+    }
+
     String scrape() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            PrometheusTextFormatWriter.create().write(out, registry.scrape());
+            // in flight is read after the request counters, so that in flight + done never counts a
+            // request twice (one that finishes mid-scrape is missed by both instead); the registry
+            // itself collects in no fixed order
+            MetricSnapshots.Builder all = MetricSnapshots.builder();
+            registry.scrape(name -> !name.equals(IN_FLIGHT)).forEach(all::metricSnapshot);
+            inFlight.set(inFlightNow.getAsInt());
+            registry.scrape(IN_FLIGHT::equals).forEach(all::metricSnapshot);
+            PrometheusTextFormatWriter.create().write(out, all.build());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
