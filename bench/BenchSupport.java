@@ -79,6 +79,32 @@ final class BenchSupport {
         T run(String url, long pid) throws Exception;
     }
 
+    /**
+     * Runs this benchmark again in a JVM with the servers' thread environment (malloc arenas,
+     * OpenMP wait policy: lib.Servers.THREAD_ENV, with the same BENCH_ overrides the server gets)
+     * unless it has it already, so that its in-process side and the server differ in HTTP only:
+     * glibc and OpenMP read these once, at start. Returns only in the JVM that has it.
+     */
+    static void withServerThreadEnv(Class<?> main, String... args) throws Exception {
+        Map<String, String> wanted = new HashMap<>();
+        lib.Servers.THREAD_ENV.forEach((k, v) -> wanted.put(k, System.getenv().getOrDefault("BENCH_" + k, v)));
+        if (wanted.entrySet().stream().allMatch(e -> e.getValue().equals(System.getenv(e.getKey())))) {
+            return;
+        }
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+        pb.environment().putAll(wanted);
+        System.exit(pb.start().waitFor());
+    }
+
+    /** The thread environment this JVM runs with, as NAME=value words. */
+    static String threadEnv() {
+        return String.join(" ", lib.Servers.THREAD_ENV.keySet().stream().map(k -> k + "=" + System.getenv(k)).toList());
+    }
+
     /** The probe port of the server last started (PROBE_PORT). */
     static int probePort;
 

@@ -47,6 +47,7 @@ import org.HdrHistogram.Recorder;
  */
 public final class ServingBench {
     public static void main(String... args) throws Exception {
+        BenchSupport.withServerThreadEnv(ServingBench.class, args);
         String mode = args.length > 0 ? args[0] : "ceiling";
         String model = args.length > 1 ? args[1] : "tiny";
         double seconds = args.length > 2 ? Double.parseDouble(args[2]) : mode.equals("overload") ? 30 : 20;

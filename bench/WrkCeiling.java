@@ -32,13 +32,15 @@ public final class WrkCeiling {
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
 
     public static void main(String... args) throws Exception {
+        BenchSupport.withServerThreadEnv(WrkCeiling.class, args);
         String model = args.length > 0 ? args[0] : "tiny";
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 20;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         int copies = args.length > 3 ? Integer.parseInt(args[3]) : 1;
         Path trace = model.startsWith("full") ? BenchSupport.fullModel(model) : BenchSupport.tinyModel();
-        System.out.printf(Locale.ROOT, "ceiling with wrk, model %s, %d cop%s, %d cores, %s, %d rounds of %.0f s each way%n%n", model,
-                copies, copies == 1 ? "y" : "ies", BenchSupport.CORES, BenchSupport.cpuName(), rounds, seconds);
+        System.out.printf(Locale.ROOT, "ceiling with wrk, model %s, %d cop%s, %d cores, %s, %d rounds of %.0f s each way; both sides with %s%n%n",
+                model, copies, copies == 1 ? "y" : "ies", BenchSupport.CORES, BenchSupport.cpuName(), rounds, seconds,
+                BenchSupport.threadEnv());
         Path script = Files.createTempFile("wrk-copies", ".lua");
         // each wrk thread walks the copies in turn
         Files.writeString(script, "local n = 0\nrequest = function()\n  local path = string.format(\"/predictions/model%d?seq_0="
