@@ -24,7 +24,7 @@ import lib.QaModel;
  * In-process and server take turns (rounds), both loaded all along, and the median of the rounds'
  * ratios is the result: on this shared machine the same run can be 20% faster a minute later.
  *
- *   ./jbang bench/WrkCeiling.java tiny|full|full-int8 [seconds=20] [rounds=3] [copies=1]
+ *   ./jbang bench/WrkCeiling.java tiny|full|full-int8 [seconds=20] [rounds=3] [copies=1] [connections=2,8]
  *
  * With several copies wrk asks model0, model1, ... in turn.
  */
@@ -37,6 +37,7 @@ public final class WrkCeiling {
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 20;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         int copies = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+        int[] concurrencies = java.util.Arrays.stream((args.length > 4 ? args[4] : "2,8").split(",")).mapToInt(Integer::parseInt).toArray();
         Path trace = model.startsWith("full") ? BenchSupport.fullModel(model) : BenchSupport.tinyModel();
         System.out.printf(Locale.ROOT, "ceiling with wrk, model %s, %d cop%s, %d cores, %s, %d rounds of %.0f s each way; both sides with %s%n%n",
                 model, copies, copies == 1 ? "y" : "ies", BenchSupport.CORES, BenchSupport.cpuName(), rounds, seconds,
@@ -55,7 +56,7 @@ public final class WrkCeiling {
             m.warmUp();
             BenchSupport.server(trace, Map.of("NUM_MODELS", Integer.toString(copies)), (url, pid) -> {
                 wrk(url, walk, 8, 20); // the server's JIT warm-up: its HTTP path is Java, the in-process one mostly native
-                for (int callers : new int[] {2, 8}) {
+                for (int callers : concurrencies) {
                     List<Double> ratios = new ArrayList<>();
                     for (int round = 1; round <= rounds; round++) {
                         long cpu0 = BenchSupport.processCpuNanos(self);
