@@ -115,6 +115,24 @@ class ServingCoreTest {
         assertEquals(n, s.store().copies().get(0).queue.size());
     }
 
+    /**
+     * Waits (30 s at most) until /metrics shows no prediction in flight: every accepted request,
+     * answered, refused late or abandoned by its client, is let go of, or a drain would wait for it.
+     */
+    static void awaitNothingInFlight(ModelServer s) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String text;
+        do {
+            text = get(s, "/metrics").body();
+        } while (!text.contains("\njdo_requests_in_flight 0.0\n") && System.nanoTime() < deadline && sleep(5));
+        assertTrue(text.contains("\njdo_requests_in_flight 0.0\n"), text);
+    }
+
+    private static boolean sleep(long ms) throws InterruptedException {
+        Thread.sleep(ms);
+        return true;
+    }
+
     /** Sends a question and waits until a worker is computing it (and holding its runner). */
     static CompletableFuture<HttpResponse<String>> computing(ModelServer s, GatedModel model, String question) throws Exception {
         CompletableFuture<HttpResponse<String>> answer = getAsync(s, "/predictions/model0?seq_0=" + question);
@@ -277,6 +295,7 @@ class ServingCoreTest {
             assertEquals("{\"detail\":\"stays\"}", stays.get(30, TimeUnit.SECONDS).body());
             assertFalse(model.computed.contains("gone"), "dropped: " + model.computed);
             assertTrue(get(s, "/metrics").body().contains("jdo_refused_total{model=\"model0\",reason=\"client_gone\"} 1.0"));
+            awaitNothingInFlight(s);
         } finally {
             model.gate.countDown();
             s.drain();
@@ -296,6 +315,7 @@ class ServingCoreTest {
             first.get(30, TimeUnit.SECONDS); // computed or timed out: it was running
             assertEquals(200, get(s, "/predictions/model0?seq_0=after").statusCode());
             assertFalse(model.computed.contains("late"), "a request past its deadline is dropped, not computed: " + model.computed);
+            awaitNothingInFlight(s);
         } finally {
             model.gate.countDown();
             s.drain();
