@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,9 +36,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @EnableKubernetesMockClient(crud = true)
 class KubernetesRuntimeTest {
-    static KubernetesClient client;
-    static KubernetesMockServer server;
+    // a fresh mock API server and client for each test: no state, and no connection, carried over
+    KubernetesClient client;
+    KubernetesMockServer server;
     static final Path GOLDEN = Path.of("tests/golden/kubernetes");
+    // the mock logs every request from its event loop; kept referenced so the level holds
+    static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    static {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
 
     @TempDir
     Path dir;
@@ -51,14 +57,6 @@ class KubernetesRuntimeTest {
 
     KubernetesRuntime runtime(Map<String, String> overrides) throws IOException {
         return new KubernetesRuntime(config(overrides), () -> client, false);
-    }
-
-    @BeforeEach
-    void clean() {
-        client.namespaces().delete();
-        client.apps().deployments().inAnyNamespace().delete();
-        client.services().inAnyNamespace().delete();
-        client.batch().v1().jobs().inAnyNamespace().delete();
     }
 
     static void golden(String name, String actual) throws IOException {
@@ -242,7 +240,6 @@ class KubernetesRuntimeTest {
 
     @Test
     void logsPrintEachPodsLinesPrefixedWithItsNameAndSaySoWhenThereAreNoPods() throws IOException {
-        // namespaces of its own: the mock server keeps what other tests created
         KubernetesRuntime k = runtime(Map.of("namespace", "logs", "test_namespace", "test-logs"));
         assertEquals("No pods, so there are no logs.\n", printed(() -> k.deployLogs(null, false)));
         assertEquals("No pods, so there are no logs.\n", printed(() -> k.testLogs(null, false)));
