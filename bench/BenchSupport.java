@@ -68,6 +68,26 @@ final class BenchSupport {
         return new Measured(r, (processCpuNanos(pid) - cpu0) / 1e6 / calls.get());
     }
 
+    /**
+     * The in-process loop: `callers` threads answering the sample pair in this JVM (warm-up 3 s,
+     * then `seconds`), with this JVM's CPU per answer over warm-up and measurement alike.
+     */
+    static Measured inProcess(QaModel m, String name, int callers, double seconds) throws Exception {
+        long self = ProcessHandle.current().pid();
+        long cpu0 = processCpuNanos(self);
+        AtomicLong calls = new AtomicLong();
+        Result r = run(name, callers, seconds, () -> {
+            calls.incrementAndGet();
+            return m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null;
+        });
+        return new Measured(r, (processCpuNanos(self) - cpu0) / 1e6 / calls.get());
+    }
+
+    /** The middle value (the upper one of an even count): what a benchmark of rounds reports. */
+    static double median(List<Double> values) {
+        return values.stream().sorted().toList().get(values.size() / 2);
+    }
+
     /** User and system CPU time of a process so far (all its threads), from /proc. */
     static long processCpuNanos(long pid) throws Exception {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));

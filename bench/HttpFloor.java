@@ -50,43 +50,32 @@ public final class HttpFloor {
             org.eclipse.jetty.server.Server jetty = bareJetty(m, jettyPort);
             try {
                 BenchSupport.server(trace, Map.of("NUM_MODELS", "1"), (url, pid) -> {
-                    Map<String, long[]> sides = new LinkedHashMap<>(); // name -> {port or -1, pid}
-                    sides.put("model server", new long[] {Integer.parseInt(url.substring(url.lastIndexOf(':') + 1)), pid});
-                    sides.put("bare JDK HttpServer (this JVM)", new long[] {jdkPort, self});
-                    sides.put("bare Jetty core handler (this JVM)", new long[] {jettyPort, self});
-                    for (long[] side : sides.values()) {
-                        WrkCeiling.wrk("http://127.0.0.1:" + side[0], script.toString(), 8, 15); // JIT warm-up of each HTTP path
+                    List<Side> sides = List.of(new Side("model server", url, pid),
+                            new Side("bare JDK HttpServer (this JVM)", "http://127.0.0.1:" + jdkPort, self),
+                            new Side("bare Jetty core handler (this JVM)", "http://127.0.0.1:" + jettyPort, self));
+                    for (Side side : sides) {
+                        WrkCeiling.wrk(side.url(), script.toString(), 8, 15); // JIT warm-up of each HTTP path
                     }
                     System.out.println("| side | requests/s | p50 ms | p99 ms | CPU ms/request | / in-process |");
                     System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
                     Map<String, List<Double>> cpu = new LinkedHashMap<>();
                     Map<String, List<Double>> ratios = new LinkedHashMap<>();
                     for (int round = 1; round <= rounds; round++) {
-                        long self0 = BenchSupport.processCpuNanos(self);
-                        BenchSupport.Result inProcess = BenchSupport.run("in-process loop", connections, seconds,
-                                () -> m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null);
-                        // run() warms up 3 s first: CPU is per request over warm-up and measurement alike
-                        double inCpu = (BenchSupport.processCpuNanos(self) - self0) / 1e6 / (inProcess.requests() * (seconds + 3) / seconds);
-                        cpu.computeIfAbsent("in-process loop", k -> new ArrayList<>()).add(inCpu);
-                        System.out.printf(Locale.ROOT, "| in-process loop, %d callers, round %d | %.1f | %.1f | %.1f | %.2f | |%n", connections, round,
-                                inProcess.throughput(), inProcess.latencies().getValueAtPercentile(50) / 1000.0,
-                                inProcess.latencies().getValueAtPercentile(99) / 1000.0, inCpu);
-                        for (var side : sides.entrySet()) {
-                            String target = "http://127.0.0.1:" + side.getValue()[0];
-                            WrkCeiling.wrk(target, script.toString(), connections, 3);
-                            long cpu0 = BenchSupport.processCpuNanos(side.getValue()[1]);
-                            String out = WrkCeiling.wrk(target, script.toString(), connections, seconds);
-                            double rate = WrkCeiling.rate(out);
-                            double perRequest = (BenchSupport.processCpuNanos(side.getValue()[1]) - cpu0) / 1e6
-                                    / (rate * Math.max(1, Math.round(seconds)));
-                            cpu.computeIfAbsent(side.getKey(), k -> new ArrayList<>()).add(perRequest);
-                            ratios.computeIfAbsent(side.getKey(), k -> new ArrayList<>()).add(rate / inProcess.throughput());
-                            System.out.printf(Locale.ROOT, "| %s, round %d | %.1f | %.1f | %.1f | %.2f | %.2f |%n", side.getKey(), round, rate,
-                                    WrkCeiling.percentile(out, "50%"), WrkCeiling.percentile(out, "99%"), perRequest, ratios.get(side.getKey()).getLast());
+                        BenchSupport.Measured inProcess = BenchSupport.inProcess(m, "in-process loop, " + connections + " callers, round " + round,
+                                connections, seconds);
+                        cpu.computeIfAbsent("in-process loop", k -> new ArrayList<>()).add(inProcess.cpuMsPerRequest());
+                        System.out.printf(Locale.ROOT, "%s %.2f | |%n", inProcess.result().row(), inProcess.cpuMsPerRequest());
+                        for (Side side : sides) {
+                            WrkCeiling.Run run = WrkCeiling.measured(side.url(), script.toString(), connections, seconds, side.pid());
+                            cpu.computeIfAbsent(side.name(), k -> new ArrayList<>()).add(run.cpuMsPerRequest());
+                            ratios.computeIfAbsent(side.name(), k -> new ArrayList<>()).add(run.rate() / inProcess.result().throughput());
+                            System.out.printf(Locale.ROOT, "| %s, round %d | %s | %.2f | %.2f |%n", side.name(), round, run.cells(),
+                                    run.cpuMsPerRequest(), ratios.get(side.name()).getLast());
                         }
                     }
                     cpu.forEach((name, values) -> System.out.printf(Locale.ROOT, "| **%s, median of %d rounds** | | | | **%.2f** | %s |%n",
-                            name, values.size(), median(values), ratios.containsKey(name) ? String.format(Locale.ROOT, "**%.2f**", median(ratios.get(name))) : ""));
+                            name, values.size(), BenchSupport.median(values),
+                            ratios.containsKey(name) ? String.format(Locale.ROOT, "**%.2f**", BenchSupport.median(ratios.get(name))) : ""));
                     return null;
                 });
             } finally {
@@ -96,8 +85,8 @@ public final class HttpFloor {
         }
     }
 
-    static double median(List<Double> values) {
-        return values.stream().sorted().toList().get(values.size() / 2);
+    /** One way the model is served over HTTP, and the process whose CPU it costs. */
+    record Side(String name, String url, long pid) {
     }
 
     static byte[] answer(QaModel m) {

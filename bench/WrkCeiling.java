@@ -50,7 +50,6 @@ public final class WrkCeiling {
         String walk = script.toString();
         System.out.println("| path | requests/s | p50 ms | p99 ms | CPU ms/request | server / in-process |");
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
-        long self = ProcessHandle.current().pid();
         // both stay loaded and take turns, so a slow minute of this shared machine hits both sides alike
         try (QaModel m = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), BenchSupport.CORES, 16)) {
             m.warmUp();
@@ -59,30 +58,43 @@ public final class WrkCeiling {
                 for (int callers : concurrencies) {
                     List<Double> ratios = new ArrayList<>();
                     for (int round = 1; round <= rounds; round++) {
-                        long cpu0 = BenchSupport.processCpuNanos(self);
-                        BenchSupport.Result inProcess = BenchSupport.run("in-process, " + callers + " callers, round " + round, callers,
-                                seconds, () -> m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null);
-                        // run() warms up 3 s first: CPU is per request over warm-up and measurement alike
-                        double inCpu = (BenchSupport.processCpuNanos(self) - cpu0) / 1e6 / (inProcess.requests() * (seconds + 3) / seconds);
-                        wrk(url, walk, callers, 3);
-                        long server0 = BenchSupport.processCpuNanos(pid);
-                        String out = wrk(url, walk, callers, seconds);
-                        double rate = rate(out);
-                        double serverCpu = (BenchSupport.processCpuNanos(pid) - server0) / 1e6 / (rate * Math.max(1, Math.round(seconds)));
-                        ratios.add(rate / inProcess.throughput());
-                        System.out.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.2f | |%n", inProcess.name(), inProcess.throughput(),
-                                inProcess.latencies().getValueAtPercentile(50) / 1000.0,
-                                inProcess.latencies().getValueAtPercentile(99) / 1000.0, inCpu);
-                        System.out.printf(Locale.ROOT, "| server (wrk), %d cop%s, %d connections, round %d | %.1f | %.1f | %.1f | %.2f (wrk %.3f) | %.2f |%n",
-                                copies, copies == 1 ? "y" : "ies", callers, round, rate, percentile(out, "50%"), percentile(out, "99%"), serverCpu,
-                                wrkCpuNanos(out) / 1e6 / (rate * Math.max(1, Math.round(seconds))), ratios.getLast());
+                        BenchSupport.Measured inProcess = BenchSupport.inProcess(m, "in-process, " + callers + " callers, round " + round,
+                                callers, seconds);
+                        Run server = measured(url, walk, callers, seconds, pid);
+                        ratios.add(server.rate() / inProcess.result().throughput());
+                        System.out.printf(Locale.ROOT, "%s %.2f | |%n", inProcess.result().row(), inProcess.cpuMsPerRequest());
+                        System.out.printf(Locale.ROOT, "| server (wrk), %d cop%s, %d connections, round %d | %s | %.2f (wrk %.3f) | %.2f |%n",
+                                copies, copies == 1 ? "y" : "ies", callers, round, server.cells(), server.cpuMsPerRequest(),
+                                wrkCpuNanos(server.out()) / 1e6 / server.requests(), ratios.getLast());
                     }
                     System.out.printf(Locale.ROOT, "| **median of %d rounds, %d connections** | | | | | **%.2f** |%n", rounds, callers,
-                            ratios.stream().sorted().toList().get(ratios.size() / 2));
+                            BenchSupport.median(ratios));
                 }
                 return null;
             });
         }
+    }
+
+    /** A measured wrk run: its output, and the serving process's CPU per request over it. */
+    record Run(String out, double rate, double seconds, double cpuMsPerRequest) {
+        double requests() {
+            return rate * seconds;
+        }
+
+        /** requests/s, p50 ms and p99 ms as table cells. */
+        String cells() {
+            return String.format(Locale.ROOT, "%.1f | %.1f | %.1f", rate, percentile(out, "50%"), percentile(out, "99%"));
+        }
+    }
+
+    /** wrk at `connections` for 3 s, then for `seconds` measured, with the CPU per request of process pid. */
+    static Run measured(String url, String script, int connections, double seconds, long pid) throws Exception {
+        wrk(url, script, connections, 3);
+        long cpu0 = BenchSupport.processCpuNanos(pid);
+        String out = wrk(url, script, connections, seconds);
+        double rate = rate(out);
+        long whole = Math.max(1, Math.round(seconds)); // wrk runs whole seconds
+        return new Run(out, rate, whole, (BenchSupport.processCpuNanos(pid) - cpu0) / 1e6 / (rate * whole));
     }
 
     /** wrk against the server at url, its requests made by the Lua script. */

@@ -136,7 +136,8 @@ final class Handlers {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
         BooleanSupplier connected = connected(ctx);
         ModelStore store = server.store();
-        CompletableFuture<Answer> answer = server.track(ctx, new CompletableFuture<>());
+        server.track(ctx);
+        CompletableFuture<Answer> answer = new CompletableFuture<>();
         Thread requestThread = Thread.currentThread();
         store.acquire(copy.stored).whenComplete((loaded, failed) -> {
             if (failed != null || answer.isDone()) {

@@ -21,7 +21,6 @@ import io.javalin.http.HandlerType;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -326,13 +325,14 @@ public final class ModelServer {
         return true;
     }
 
-    /** Counts an accepted request until its response is written (waiting for a model's load, queued, computing, answering): drain waits for it. */
-    <T> CompletableFuture<T> track(Context ctx, CompletableFuture<T> answer) {
+    /**
+     * Counts an accepted request until its response is written (waiting for a model's load,
+     * queued, computing, answering): drain waits for it. The request log lets go of it, not the
+     * answer's completion: a drain must not end the process between the two.
+     */
+    void track(Context ctx) {
         pending.incrementAndGet();
-        // counted until its response is written (the request log runs then), not until its answer
-        // is computed: a drain must not end the process between the two
         ctx.attribute(TRACKED, Boolean.TRUE);
-        return answer;
     }
 
     ServerError refuseFull(ModelCopy copy) {
