@@ -88,14 +88,9 @@ final class ForwardBench {
             for (int bucket : new int[] {0, 16}) {
                 try (QaModel m = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), 2, bucket)) {
                     m.warmUp();
-                    long cpu0 = processCpuNanos(ProcessHandle.current().pid());
-                    AtomicLong calls = new AtomicLong();
-                    Result r = run("", 2, seconds, () -> {
-                        calls.incrementAndGet();
-                        return m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null;
-                    });
-                    double cpuMs = (processCpuNanos(ProcessHandle.current().pid()) - cpu0) / 1e6 / calls.get();
-                    System.out.println(precisionRow(precision, agreement, "in-process, 2 callers", bucket, r, rssKb(ProcessHandle.current().pid()) / 1024, cpuMs));
+                    Measured in = inProcess(m, "", 2, seconds);
+                    System.out.println(precisionRow(precision, agreement, "in-process, 2 callers", bucket, in.result(),
+                            rssKb(ProcessHandle.current().pid()) / 1024, in.cpuMsPerRequest()));
                 }
             }
             for (String[] setting : new String[][] {{"1", "0"}, {"1", "16"}, {"4", "16"}}) {

@@ -80,8 +80,7 @@ public final class ServingBench {
             Result inProcess;
             try (QaModel m = QaModel.load(spec, CORES, 16)) {
                 m.warmUp();
-                inProcess = run("in-process, " + callers + " callers", callers, seconds,
-                        () -> m.answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true).text() != null);
+                inProcess = BenchSupport.inProcess(m, "in-process, " + callers + " callers", callers, seconds).result();
             }
             System.out.println(inProcess.row());
             for (int copies : new int[] {1, 8}) {
