@@ -4,13 +4,18 @@ package lib;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -103,6 +108,46 @@ final class KubeApi {
             }
             return null;
         });
+    }
+
+    /**
+     * A pod's log as it stands, as `kubectl logs` reads it. Not through fabric8's getLog: that first
+     * waits for the pod to be ready or finished through a list and a watch of it, two more API
+     * calls per pod that a log of a crashed or finished pod does not need (and a watch opened and
+     * closed at once has hung the fabric8 mock of the tests for seconds).
+     */
+    String podLog(String namespace, String pod) {
+        return call("reading logs of " + pod, () -> {
+            KubernetesClient c = client();
+            io.fabric8.kubernetes.client.http.HttpClient http = c.getHttpClient();
+            long timeoutMs = c.getConfiguration().getRequestTimeout();
+            String url = c.getMasterUrl().toString().replaceFirst("/+$", "") + "/api/v1/namespaces/" + namespace + "/pods/" + pod + "/log";
+            io.fabric8.kubernetes.client.http.HttpResponse<String> response;
+            try {
+                response = http.sendAsync(http.newHttpRequestBuilder().uri(url).timeout(timeoutMs, TimeUnit.MILLISECONDS).build(), String.class)
+                        .get(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KubernetesClientException("interrupted", e);
+            } catch (ExecutionException | TimeoutException e) {
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : new java.io.IOException("no answer within " + timeoutMs + " ms", e);
+                throw new KubernetesClientException(rootMessage(cause), cause);
+            }
+            if (!response.isSuccessful()) {
+                throw new KubernetesClientException(statusMessage(response.body()), response.code(), null);
+            }
+            return response.body();
+        });
+    }
+
+    /** The message of a Status the API answered with, or its body as it came. */
+    private static String statusMessage(String body) {
+        try {
+            Status status = Serialization.unmarshal(body, Status.class);
+            return status.getMessage() != null ? status.getMessage() : body;
+        } catch (RuntimeException notStatus) {
+            return body;
+        }
     }
 
     /**

@@ -191,7 +191,7 @@ public final class KubernetesRuntime implements ServingRuntime {
         if (!follow) {
             for (Pod p : pods) {
                 String name = p.getMetadata().getName();
-                String log = api("reading logs of " + name, () -> client().pods().inNamespace(namespace).withName(name).getLog());
+                String log = api.podLog(namespace, name);
                 log.lines().forEach(l -> Console.logLine(name, prefix, l));
             }
             return;
@@ -366,7 +366,7 @@ public final class KubernetesRuntime implements ServingRuntime {
         String ns = manifests.testNamespace();
         Map<String, String> outputs = new TreeMap<>();
         TestJobs.finishedPods(pods(ns, manifests.selector(Manifests.TEST_CLIENT))).forEach((client, pod) -> outputs.put(client,
-                api("reading logs of " + pod, () -> client().pods().inNamespace(ns).withName(pod).getLog())));
+                api.podLog(ns, pod)));
         return outputs;
     }
 }

@@ -247,15 +247,25 @@ class KubernetesRuntimeTest {
         for (String pod : List.of("tiny-bert-qa-cpu-0-abcde", "tiny-bert-qa-cpu-1-fghij")) {
             client.pods().inNamespace("logs").resource(new PodBuilder().withNewMetadata().withName(pod).withNamespace("logs")
                     .withLabels(labels).endMetadata().build()).create();
-            server.expect().get().withPath("/api/v1/namespaces/logs/pods/" + pod + "/log?pretty=false")
+            server.expect().get().withPath("/api/v1/namespaces/logs/pods/" + pod + "/log")
                     .andReturn(200, "loading " + pod + "\nready\n").always();
         }
+        int before = server.getRequestCount();
         assertEquals("""
                 [tiny-bert-qa-cpu-0-abcde] loading tiny-bert-qa-cpu-0-abcde
                 [tiny-bert-qa-cpu-0-abcde] ready
                 [tiny-bert-qa-cpu-1-fghij] loading tiny-bert-qa-cpu-1-fghij
                 [tiny-bert-qa-cpu-1-fghij] ready
                 """, printed(() -> k.deployLogs(null, false)));
+        assertEquals(3, server.getRequestCount() - before, "one list, then each log read as it stands: no wait for readiness (a list and a watch per pod)");
+        // a pod gone between the list and its log read: the API's reason, on one line
+        KubernetesRuntime elsewhere = runtime(Map.of("namespace", "gone"));
+        client.pods().inNamespace("gone").resource(new PodBuilder().withNewMetadata().withName("tiny-bert-qa-cpu-0-abcde").withNamespace("gone")
+                .withLabels(labels).endMetadata().build()).create();
+        server.expect().get().withPath("/api/v1/namespaces/gone/pods/tiny-bert-qa-cpu-0-abcde/log")
+                .andReturn(404, "{\"kind\":\"Status\",\"code\":404,\"message\":\"pods \\\"tiny-bert-qa-cpu-0-abcde\\\" not found\"}").always();
+        CliError gone = assertThrows(CliError.class, () -> printed(() -> elsewhere.deployLogs(null, false)));
+        assertEquals("reading logs of tiny-bert-qa-cpu-0-abcde failed: pods \"tiny-bert-qa-cpu-0-abcde\" not found", gone.getMessage());
     }
 
     @Test
