@@ -1,6 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
+//DEPS io.helidon.webserver:helidon-webserver:4.5.0
 //SOURCES BenchSupport.java WrkCeiling.java
 package bench;
 
@@ -19,15 +20,18 @@ import lib.QaCodec;
 import lib.QaModel;
 
 /**
- * How much of the server's cost per request is the HTTP exchange itself. The tiny model is served
- * three ways, taking turns under wrk at the same connections: by the model server, and in this JVM
- * by two bare HTTP servers whose handler does nothing but answer the sample question (the JDK's
- * HttpServer, and a Jetty core handler without servlets or Javalin; both on virtual threads, as
- * the server); each round begins with the in-process loop at as many callers (WrkCeiling's
- * ceiling). Where the bare servers fall as far short of the in-process loop as the server does,
- * the gap is the HTTP exchange on this machine, not the server's own code.
+ * How much of the server's cost per request is the HTTP exchange itself, and how much is the way
+ * an HTTP server waits for its connections. The tiny model is served several ways, taking turns
+ * under wrk at the same connections: by the model server, and in this JVM by bare servers whose
+ * handler does nothing but answer the sample question: the JDK's HttpServer and a Jetty core
+ * handler (a selector thread hands each request to a virtual thread, as in the server), Helidon's
+ * WebServer (a virtual thread per connection, blocking reads), and as the floor of any HTTP server
+ * a blocking socket per connection on a platform or a virtual thread, which parses nothing but
+ * the end of wrk's requests. Each round begins with the in-process loop at as many callers
+ * (WrkCeiling's ceiling).
  *
  *   ./jbang bench/HttpFloor.java [seconds=15] [rounds=2] [connections=2]
+ *   FLOOR_SIDES='helidon|platform' ./jbang bench/HttpFloor.java ...   (only the sides whose names match)
  */
 public final class HttpFloor {
     public static void main(String... args) throws Exception {
@@ -48,11 +52,22 @@ public final class HttpFloor {
             int jettyPort = lib.LocalRuntime.freePort(jdkPort + 1, java.util.Set.of(jdkPort));
             com.sun.net.httpserver.HttpServer jdk = bareJdk(m, jdkPort);
             org.eclipse.jetty.server.Server jetty = bareJetty(m, jettyPort);
+            int socketPort = lib.LocalRuntime.freePort(jettyPort + 1, java.util.Set.of(jdkPort, jettyPort));
+            java.net.ServerSocket sockets = blockingSockets(m, socketPort, Thread.ofPlatform().daemon());
+            int virtualPort = lib.LocalRuntime.freePort(socketPort + 1, java.util.Set.of(jdkPort, jettyPort, socketPort));
+            java.net.ServerSocket virtualSockets = blockingSockets(m, virtualPort, Thread.ofVirtual());
+            int helidonPort = lib.LocalRuntime.freePort(virtualPort + 1, java.util.Set.of(jdkPort, jettyPort, socketPort, virtualPort));
+            io.helidon.webserver.WebServer helidon = bareHelidon(m, helidonPort);
             try {
                 BenchSupport.server(trace, Map.of("NUM_MODELS", "1"), (url, pid) -> {
                     List<Side> sides = List.of(new Side("model server", url, pid),
                             new Side("bare JDK HttpServer (this JVM)", "http://127.0.0.1:" + jdkPort, self),
-                            new Side("bare Jetty core handler (this JVM)", "http://127.0.0.1:" + jettyPort, self));
+                            new Side("bare Jetty core handler (this JVM)", "http://127.0.0.1:" + jettyPort, self),
+                            new Side("blocking socket, platform thread per connection (this JVM)", "http://127.0.0.1:" + socketPort, self),
+                            new Side("blocking socket, virtual thread per connection (this JVM)", "http://127.0.0.1:" + virtualPort, self),
+                            new Side("bare Helidon WebServer (this JVM)", "http://127.0.0.1:" + helidonPort, self));
+                    String only = System.getenv().getOrDefault("FLOOR_SIDES", "");
+                    sides = sides.stream().filter(sd -> sd.name().matches("(?i).*(" + only + ").*")).toList();
                     for (Side side : sides) {
                         WrkCeiling.wrk(side.url(), script.toString(), 8, 15); // JIT warm-up of each HTTP path
                     }
@@ -81,6 +96,9 @@ public final class HttpFloor {
             } finally {
                 jdk.stop(0);
                 jetty.stop();
+                sockets.close();
+                virtualSockets.close();
+                helidon.stop();
             }
         }
     }
@@ -106,6 +124,58 @@ public final class HttpFloor {
         });
         server.start();
         return server;
+    }
+
+    /**
+     * The floor of any HTTP server: a platform thread per connection reads a request, answers it
+     * and reads the next, with no selector and no hand-off between threads. It only answers wrk's
+     * bodiless keep-alive GETs: a measuring stick, not a server.
+     */
+    static java.net.ServerSocket blockingSockets(QaModel m, int port, Thread.Builder perConnection) throws Exception {
+        var listener = new java.net.ServerSocket(port, 256, java.net.InetAddress.getLoopbackAddress());
+        Thread.ofPlatform().daemon().start(() -> {
+            while (!listener.isClosed()) {
+                try {
+                    java.net.Socket socket = listener.accept();
+                    socket.setTcpNoDelay(true);
+                    perConnection.start(() -> answerEach(m, socket));
+                } catch (java.io.IOException closed) {
+                    return;
+                }
+            }
+        });
+        return listener;
+    }
+
+    private static void answerEach(QaModel m, java.net.Socket socket) {
+        try (socket) {
+            var in = new java.io.BufferedInputStream(socket.getInputStream());
+            var out = socket.getOutputStream();
+            int matched = 0; // of the "\r\n\r\n" that ends a request's head
+            for (int b; (b = in.read()) >= 0; ) {
+                matched = b == (matched % 2 == 0 ? '\r' : '\n') ? matched + 1 : (b == '\r' ? 1 : 0);
+                if (matched == 4) {
+                    byte[] body = answer(m);
+                    byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII);
+                    byte[] whole = java.util.Arrays.copyOf(head, head.length + body.length);
+                    System.arraycopy(body, 0, whole, head.length, body.length);
+                    out.write(whole);
+                    matched = 0;
+                }
+            }
+        } catch (java.io.IOException gone) {
+            // wrk closed the connection
+        }
+    }
+
+    static io.helidon.webserver.WebServer bareHelidon(QaModel m, int port) {
+        return io.helidon.webserver.WebServer.builder().host("127.0.0.1").port(port)
+                .routing(r -> r.get("/predictions/{model}", (req, res) -> {
+                    res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json");
+                    res.send(answer(m));
+                }))
+                .build().start();
     }
 
     static org.eclipse.jetty.server.Server bareJetty(QaModel m, int port) throws Exception {

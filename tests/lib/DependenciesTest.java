@@ -56,6 +56,7 @@ class DependenciesTest {
             Map.entry("ai.djl", List.of("ai.djl:api")),
             Map.entry("io.javalin", List.of("io.javalin:javalin")),
             Map.entry("org.eclipse.jetty", List.of("io.javalin:javalin")),
+            Map.entry("io.helidon", List.of("io.helidon.webserver:helidon-webserver")),
             Map.entry("io.prometheus.metrics.core", List.of("io.prometheus:prometheus-metrics-core")),
             Map.entry("io.prometheus.metrics.expositionformats", List.of("io.prometheus:prometheus-metrics-exposition-textformats")),
             Map.entry("io.prometheus", List.of("io.prometheus:prometheus-metrics-core")),
