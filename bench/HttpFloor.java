@@ -1,7 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//DEPS io.helidon.webserver:helidon-webserver:4.5.0
+//DEPS org.eclipse.jetty:jetty-server:12.1.12
 //SOURCES BenchSupport.java WrkCeiling.java
 package bench;
 

@@ -2,8 +2,13 @@ package server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
+import io.helidon.common.uri.UriQuery;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpMediaType;
+import io.helidon.http.Method;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -21,9 +26,9 @@ import lib.Answer;
 
 /**
  * The HTTP handlers: parse a request, hand it to the model copy (computed on this thread when a
- * worker's share of the cores is idle, else queued), answer. Health, readiness and metrics never
- * wait for a forward; failures are thrown as ServerError and turned into JSON by ModelServer in
- * one place.
+ * worker's share of the cores is idle, else queued, this thread waiting), answer. Health,
+ * readiness and metrics never wait for a forward; failures are thrown as ServerError and turned
+ * into JSON in one place ({@link Errors}).
  */
 final class Handlers {
     /** The original server's defaults, used when a request names no question or context. */
@@ -32,7 +37,7 @@ final class Handlers {
             + "    Since the load is heavy and the engine is small it is not sure whether it will be able to do the job. This is a story \n"
             + "    about how an optimistic attitude empowers everyone to achieve more. In the story the little engine says: 'I think I can' as it is \n"
             + "    pulling the heavy load all the way to the top of the mountain. On the way down it says: I thought I could.";
-    /** Where the handler leaves the model's metric label (model<i>, or unknown) for the request log. */
+    /** Where the handler leaves the model's metric label (model<i>, or unknown) in the request's context, for the request log. */
     static final String MODEL_ATTRIBUTE = "jdo.model";
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -44,7 +49,7 @@ final class Handlers {
         this.server = server;
     }
 
-    void ready(Context ctx) {
+    void ready(ServerRequest req, ServerResponse res) {
         Map<String, Object> body = new LinkedHashMap<>();
         ModelServer.State state = server.state();
         body.put("status", state.name().toLowerCase(java.util.Locale.ROOT));
@@ -53,11 +58,11 @@ final class Handlers {
         if (server.failure() != null) {
             body.put("detail", server.failure());
         }
-        json(ctx, state == ModelServer.State.READY ? 200 : 503, body);
+        json(res, state == ModelServer.State.READY ? 200 : 503, body);
     }
 
     /** Every copy (model<i>) with the distinct model it serves and whether that model is in memory. */
-    void models(Context ctx) {
+    void models(ServerRequest req, ServerResponse res) {
         ModelStore store = server.store();
         List<Map<String, Object>> list = new ArrayList<>();
         for (ModelCopy copy : store.copies()) {
@@ -90,7 +95,7 @@ final class Handlers {
             }
             list.add(m);
         }
-        json(ctx, 200, Map.of("models", list));
+        json(res, 200, Map.of("models", list));
     }
 
     /**
@@ -121,22 +126,33 @@ final class Handlers {
 
     /**
      * Validates, then (once its model is in memory: at once, or after loading it) encodes and
-     * queues the request; the answer comes when a worker has run its batch.
+     * queues the request, waits for a worker to run its batch (or runs it here), and writes the
+     * answer, or its failure as JSON; the request counts as pending until then.
      */
-    void predict(Context ctx) {
-        ModelCopy copy = target(ctx.pathParam("model"));
+    void predict(ServerRequest req, ServerResponse res) {
+        ModelCopy copy = target(req.path().pathParameters().get("model"));
         // metric labels name only copies the server has: any other path would add a series forever
-        ctx.attribute(MODEL_ATTRIBUTE, copy.name);
+        req.context().register(MODEL_ATTRIBUTE, copy.name);
         server.admit(copy);
-        String[] pair = question(ctx);
+        String[] pair = question(req);
         if (copy.queue.full()) {
             throw server.refuseFull(copy); // before tokenizing: refusing must stay cheap
         }
+        server.track();
+        try {
+            answer(res, compute(copy, pair, connected(req)));
+        } catch (RuntimeException e) {
+            server.errors().answer(req, res, e);
+        } finally {
+            server.untrack();
+        }
+    }
+
+    /** The answer of the copy's model, computed here when its model is in memory and a worker's share is idle, else waited for. */
+    private Answer compute(ModelCopy copy, String[] pair, BooleanSupplier connected) {
         int timeout = server.settings().batching().requestTimeoutMs();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
-        BooleanSupplier connected = connected(ctx);
         ModelStore store = server.store();
-        server.track(ctx);
         CompletableFuture<Answer> answer = new CompletableFuture<>();
         Thread requestThread = Thread.currentThread();
         store.acquire(copy.stored).whenComplete((loaded, failed) -> {
@@ -170,50 +186,37 @@ final class Handlers {
         if (timeout > 0) {
             answer.orTimeout(timeout, TimeUnit.MILLISECONDS); // also bounds the wait for a cold model's load
         }
-        if (answer.isDone() && !answer.isCompletedExceptionally()) {
-            answer(ctx, answer.join()); // computed on this thread: no asynchronous exchange needed
-        } else {
-            ctx.future(() -> answer.thenAccept(a -> answer(ctx, a)));
-        }
+        return answer.join(); // a virtual thread: waiting holds no carrier
     }
 
-    private static void answer(Context ctx, Answer answer) {
+    private static void answer(ServerResponse res, Answer answer) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("detail", answer.text());
         if (answer.truncated()) {
             body.put("truncated", true);
         }
-        json(ctx, 200, body);
+        json(res, 200, body);
     }
 
     /**
-     * Whether the client is still connected: not if Jetty failed the exchange or closed the
-     * connection, nor if the client hung up while the request waited (Jetty does not read an
-     * HTTP/1.1 connection then; {@link ClosedPeers} asks the kernel, for requests queued 10 ms or
-     * more: one that waited less costs little to compute anyway).
+     * Whether the client is still connected. An HTTP/1.1 server does not read a connection while
+     * its request waits, so a client that hung up goes unnoticed there; {@link ClosedPeers} asks
+     * the kernel, for requests queued 10 ms or more: one that waited less costs little to compute
+     * anyway.
      */
-    private BooleanSupplier connected(Context ctx) {
-        try {
-            var request = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(ctx.req());
-            java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
-            request.addFailureListener(t -> failed.set(true));
-            var endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
-            java.net.SocketAddress local = endPoint.getLocalSocketAddress();
-            java.net.SocketAddress remote = endPoint.getRemoteSocketAddress();
-            long since = System.nanoTime();
-            return () -> !failed.get() && endPoint.isOpen()
-                    && (System.nanoTime() - since < CHECK_PEER_AFTER_NANOS || !server.closedPeers().closed(local, remote));
-        } catch (RuntimeException | LinkageError e) {
-            return () -> true;
-        }
+    private BooleanSupplier connected(ServerRequest req) {
+        SocketAddress local = req.localPeer().address();
+        SocketAddress remote = req.remotePeer().address();
+        long since = System.nanoTime();
+        return () -> System.nanoTime() - since < CHECK_PEER_AFTER_NANOS || !server.closedPeers().closed(local, remote);
     }
 
     /** seq_0 and seq_1 from the query (GET) or a JSON or form body (POST); absent ones take the defaults. */
-    static String[] question(Context ctx) {
+    static String[] question(ServerRequest req) {
         String q;
         String c;
-        if (ctx.method() == HandlerType.POST) {
-            byte[] raw = ctx.bodyAsBytes();
+        if (req.prologue().method().equals(Method.POST)) {
+            byte[] raw = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
             String text;
             try {
                 text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -221,10 +224,11 @@ final class Handlers {
             } catch (CharacterCodingException e) {
                 throw ServerError.badRequest("the request body is not valid UTF-8");
             }
-            String type = String.valueOf(ctx.contentType());
+            String type = req.headers().contentType().map(HttpMediaType::text).orElse("");
             if (type.startsWith("application/x-www-form-urlencoded")) {
-                q = ctx.formParam("seq_0");
-                c = ctx.formParam("seq_1");
+                UriQuery form = UriQuery.create(text); // a form body is encoded as a query is
+                q = form.first("seq_0").orElse(null);
+                c = form.first("seq_1").orElse(null);
             } else if (text.isBlank()) {
                 q = null;
                 c = null;
@@ -242,8 +246,8 @@ final class Handlers {
                 c = text(body, "seq_1");
             }
         } else {
-            q = ctx.queryParam("seq_0");
-            c = ctx.queryParam("seq_1");
+            q = req.query().first("seq_0").orElse(null);
+            c = req.query().first("seq_1").orElse(null);
         }
         if (q != null && q.isBlank()) {
             throw ServerError.badRequest("seq_0 (the question) is empty");
@@ -266,11 +270,15 @@ final class Handlers {
     }
 
     /** Compact JSON like the original's FastAPI responses. */
-    static void json(Context ctx, int status, Object body) {
+    static void json(ServerResponse res, int status, Object body) {
+        byte[] bytes;
         try {
-            ctx.status(status).contentType("application/json").result(JSON.writeValueAsString(body));
+            bytes = JSON.writeValueAsBytes(body);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(bytes);
     }
 }

@@ -2,7 +2,7 @@
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //JAVAC_OPTIONS --release 21
-//DEPS io.javalin:javalin:7.2.3
+//DEPS io.helidon.webserver:helidon-webserver:4.5.0
 //DEPS com.fasterxml.jackson.core:jackson-databind:2.21.4
 //DEPS io.prometheus:prometheus-metrics-core:1.10.0
 //DEPS io.prometheus:prometheus-metrics-exposition-textformats:1.10.0
@@ -10,17 +10,23 @@
 //DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
 //SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java Errors.java DjlLoader.java
-//SOURCES ModelSource.java ModelStore.java MemoryBudget.java ClosedPeers.java
+//SOURCES ModelSource.java ModelStore.java MemoryBudget.java ClosedPeers.java CountedConnections.java
 //SOURCES ../lib/ModelSpec.java ../lib/TorchEngine.java ../lib/Answer.java ../lib/ModelException.java ../lib/LoadedModel.java
 //SOURCES ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java ../lib/ModelEntries.java
 package server;
 
-import io.javalin.Javalin;
-import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.PathMatchers;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http1.Http1Config;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,9 +39,14 @@ import lib.TorchEngine;
  * models MODELS adds), served over HTTP with the original's API (GET /, /predictions/model<i>)
  * plus /predictions/<name>, liveness, readiness, /models and /metrics.
  *
+ * <p>HTTP is Helidon's WebServer: a virtual thread per connection that reads, handles and writes
+ * with blocking calls. A selector that hands each request to another thread (Jetty, the JDK's
+ * HttpServer) costs a tiny model a fifth of its rate at low concurrency (docs/benchmarks.md, "The
+ * HTTP floor").
+ *
  * <p>Wiring and lifecycle live here: the HTTP handlers ({@link Handlers}) queue each request on its
  * copy ({@link ModelQueue}, bounded), a shared {@link WorkerPool} runs batches on the copies' shared
- * weights, and every failure becomes JSON in {@link #error}. HTTP starts at once and the model
+ * weights, and every failure becomes JSON in {@link Errors}. HTTP starts at once and the model
  * loads in the background, so early traffic gets a quick 503 instead of a hang. On SIGTERM the
  * server drains the Kubernetes way (see {@link #drain}).
  */
@@ -68,21 +79,26 @@ public final class ModelServer {
     private final ServerSettings settings;
     private final Loader loader;
     private final Map<String, Object> metadata;
+    /** Helidon logs to java.util.logging: only its warnings, and held here so the level stays set. */
+    private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
+    /** The longest request line (URI) and headers: 8 KiB each, Jetty's limits, which the server had before. */
+    static final int MAX_PROLOGUE_BYTES = 8192;
+    static final int MAX_HEADER_BYTES = 8192;
+    private static final Set<Method> NOT_ALLOWED = Set.of(Method.PUT, Method.DELETE, Method.PATCH);
     /** Requests accepted and not answered yet (waiting for a load, queued or computing): drain waits for them. */
     private final AtomicInteger pending = new AtomicInteger();
     private final ServerMetrics metrics = new ServerMetrics(pending::get);
     private final Handlers handlers = new Handlers(this);
     private final ModelStore store;
     private final ClosedPeers closedPeers = new ClosedPeers();
-    /** The request attribute of an accepted prediction, counted in pending until its response is written. */
-    private static final String TRACKED = "jdo.tracked";
     private final CountDownLatch loaded = new CountDownLatch(1);
     private volatile State state = State.LOADING;
     private volatile String failure;
     private WorkerPool pool;
-    private volatile org.eclipse.jetty.server.ServerConnector probes;
-    private volatile org.eclipse.jetty.server.Server jetty;
-    private Javalin app;
+    private Errors errors;
+    private volatile WebServer web;
+    /** The main port's connections (probes have their own). */
+    private CountedConnections mainConnections;
 
     /** How long a load may wait for models in use to make room: the request deadline, else 30 s. */
     static long roomWaitMs(ServerSettings settings) {
@@ -133,52 +149,28 @@ public final class ModelServer {
 
     /** Starts HTTP and the workers at once, then loads the model copies in the background. */
     ModelServer start() {
+        HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
         ServerSettings.Batching b = settings.batching();
         pool = new WorkerPool(settings.workers(cores()), b.maxBatchSize(), b.maxBatchDelayMs(), settings.postprocess(), metrics);
-        app = Javalin.create(config -> {
-            config.concurrency.useVirtualThreads = true;
-            config.startup.showJavalinBanner = false;
-            config.jetty.host = settings.bindAddress();
-            config.jetty.port = settings.port();
-            config.requestLogger.http(this::logRequest);
-            if (settings.probePort() >= 0) {
-                // Javalin adds its own connector only when none is configured: add the main one too
-                config.jetty.addConnector((server, http) -> {
-                    org.eclipse.jetty.server.ServerConnector main = new org.eclipse.jetty.server.ServerConnector(server,
-                            new org.eclipse.jetty.server.HttpConnectionFactory(http));
-                    main.setHost(settings.bindAddress());
-                    main.setPort(settings.port());
-                    return main;
-                });
-                config.jetty.addConnector(this::probeConnector);
-            }
-            config.jetty.modifyServer(server -> {
-                jetty = server;
-                server.setErrorHandler(new JsonErrors());
-            });
-            config.http.maxRequestSize = settings.maxRequestBytes();
-            config.routes.get("/", ctx -> Handlers.json(ctx, 200, Map.of("Status", "Healthy")));
-            config.routes.get("/health/live", ctx -> Handlers.json(ctx, 200, Map.of("status", "alive")));
-            config.routes.get("/health/ready", handlers::ready);
-            config.routes.get("/ping", handlers::ready);
-            config.routes.get("/models", handlers::models);
-            config.routes.get("/metrics", ctx -> ctx.contentType(ServerMetrics.contentType()).result(scrape()));
-            config.routes.get("/predictions/{model}", handlers::predict);
-            config.routes.post("/predictions/{model}", handlers::predict);
-            for (HandlerType method : List.of(HandlerType.PUT, HandlerType.DELETE, HandlerType.PATCH)) {
-                config.routes.addHttpHandler(method, "/predictions/{model}", ctx -> {
-                    throw new ServerError(405, "method " + ctx.method() + " is not allowed here; use GET or POST");
-                });
-            }
-            config.routes.error(404, ctx -> {
-                if (!String.valueOf(ctx.res().getContentType()).startsWith("application/json")) {
-                    Errors.notFound(ctx);
-                }
-            });
-            Errors errors = new Errors(metrics, settings.batching().requestTimeoutMs());
-            config.routes.exception(io.javalin.http.HttpResponseException.class, errors::answer);
-            config.routes.exception(Exception.class, errors::answer);
-        }).start();
+        errors = new Errors(metrics, b.requestTimeoutMs());
+        Http1Config http1 = Http1Config.builder().maxPrologueLength(MAX_PROLOGUE_BYTES).maxHeadersSize(MAX_HEADER_BYTES).build();
+        mainConnections = new CountedConnections(WebServer.DEFAULT_SOCKET_NAME, http1);
+        io.helidon.webserver.WebServerConfig.Builder builder = WebServer.builder()
+                .shutdownHook(false) // SIGTERM drains first (see main)
+                .host(settings.bindAddress())
+                .port(settings.port())
+                .maxPayloadSize(settings.maxRequestBytes())
+                .protocolsDiscoverServices(false) // HTTP/1.1 through the counting selector only
+                .addConnectionSelector(mainConnections)
+                .directHandlers(JsonErrors.handlers(settings.maxRequestBytes()))
+                .routing(this::routes);
+        if (settings.probePort() >= 0) {
+            // probes have a listener of their own: never behind the prediction traffic of the main one
+            builder.putSocket("probes", probes -> probes.host(settings.bindAddress()).port(settings.probePort())
+                    .addProtocol(http1).directHandlers(JsonErrors.handlers(settings.maxRequestBytes())))
+                    .routing("probes", this::routes);
+        }
+        web = builder.build().start();
         log("level=info event=listening address=%s port=%d probe_port=%d models=%d copies=%d processor=%s workers=%d "
                 + "max_batch_size=%d max_batch_delay_ms=%d max_queue=%d memory_budget=%d", settings.bindAddress(), port(), probePort(),
                 settings.models().size(), settings.totalCopies(), processor(), pool.workers(), b.maxBatchSize(), b.maxBatchDelayMs(),
@@ -187,49 +179,54 @@ public final class ModelServer {
         return this;
     }
 
-    /**
-     * The probe port: a second connector with threads of its own, for kubelet probes and metrics
-     * scrapes. Prediction traffic is handled on the main port's threads, so however many requests
-     * flood it (each one parsed, refused or queued there), probes here never wait behind them.
-     */
-    private org.eclipse.jetty.server.Connector probeConnector(org.eclipse.jetty.server.Server server,
-                                                              org.eclipse.jetty.server.HttpConfiguration http) {
-        org.eclipse.jetty.util.thread.QueuedThreadPool threads = new org.eclipse.jetty.util.thread.QueuedThreadPool(8, 2);
-        threads.setName("probes");
-        org.eclipse.jetty.server.ServerConnector connector = new org.eclipse.jetty.server.ServerConnector(server, threads, null,
-                null, 1, 1, new org.eclipse.jetty.server.HttpConnectionFactory(http));
-        connector.setHost(settings.bindAddress());
-        connector.setPort(settings.probePort());
-        connector.setName("probes");
-        probes = connector;
-        return connector;
+    /** The routes, the same on the main port and the probe port; anything else is a JSON 404 (501: a method HTTP lacks). */
+    private void routes(HttpRouting.Builder routing) {
+        routing.addFilter(this::logRequest)
+                .get("/", (req, res) -> Handlers.json(res, 200, Map.of("Status", "Healthy")))
+                .get("/health/live", (req, res) -> Handlers.json(res, 200, Map.of("status", "alive")))
+                .get("/health/ready", handlers::ready)
+                .get("/ping", handlers::ready)
+                .get("/models", handlers::models)
+                .get("/metrics", (req, res) -> {
+                    res.header(HeaderNames.CONTENT_TYPE, ServerMetrics.contentType());
+                    res.send(scrape());
+                })
+                .get("/predictions/{model}", handlers::predict)
+                .post("/predictions/{model}", handlers::predict)
+                .route(NOT_ALLOWED::contains, PathMatchers.create("/predictions/{model}"), (req, res) -> {
+                    throw new ServerError(405, "method " + req.prologue().method().text() + " is not allowed here; use GET or POST");
+                })
+                .any(Errors::notFound)
+                .error(Throwable.class, errors::answer);
     }
 
     /** The probe port actually bound (-1 when there is none). */
     int probePort() {
-        return probes == null ? -1 : probes.getLocalPort();
+        return settings.probePort() >= 0 ? web.port("probes") : -1;
     }
 
     /** Metrics and the request log line of every prediction, once its answer is written. */
-    private void logRequest(Context ctx, Float ms) {
-        if (ctx.attribute(TRACKED) != null) {
-            pending.decrementAndGet(); // before counting it done: in flight + done never counts it twice
+    private void logRequest(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String path = req.path().path();
+        if (path.startsWith("/predictions/")) {
+            long start = System.nanoTime();
+            res.whenSent(() -> {
+                double ms = (System.nanoTime() - start) / 1e6;
+                String label = Errors.label(req);
+                int status = res.status().code();
+                String code = Integer.toString(status);
+                metrics.requests.labelValues(label, code).inc();
+                metrics.latency.labelValues(label).observe(ms / 1000.0);
+                if (status >= 400) {
+                    metrics.errors.labelValues(label, code).inc();
+                }
+                if (!settings.quiet() || status >= 500) {
+                    log("level=%s event=request method=%s path=%s status=%d ms=%.1f", status >= 500 ? "error" : "info",
+                            req.prologue().method().text(), path, status, ms);
+                }
+            });
         }
-        if (!ctx.path().startsWith("/predictions/")) {
-            return;
-        }
-        String label = Errors.label(ctx);
-        int status = ctx.statusCode();
-        String code = Integer.toString(status);
-        metrics.requests.labelValues(label, code).inc();
-        metrics.latency.labelValues(label).observe(ms / 1000.0);
-        if (status >= 400) {
-            metrics.errors.labelValues(label, code).inc();
-        }
-        if (!settings.quiet() || status >= 500) {
-            log("level=%s event=request method=%s path=%s status=%d ms=%.1f", status >= 500 ? "error" : "info",
-                    ctx.method(), ctx.path(), status, ms);
-        }
+        chain.proceed();
     }
 
     private String scrape() {
@@ -241,25 +238,9 @@ public final class ModelServer {
         return metrics.scrape();
     }
 
-    /** Open connections on the main port (probes have their own). */
-    int connections() {
-        int n = 0;
-        for (org.eclipse.jetty.server.Connector c : jetty.getConnectors()) {
-            if (c != probes) {
-                n += c.getConnectedEndPoints().size();
-            }
-        }
-        return n;
-    }
-
-    /** The main port (Javalin's own port() may name the probe connector). */
+    /** The main port. */
     int port() {
-        for (org.eclipse.jetty.server.Connector c : jetty.getConnectors()) {
-            if (c != probes && c instanceof org.eclipse.jetty.server.ServerConnector sc) {
-                return sc.getLocalPort();
-            }
-        }
-        return app.port();
+        return web.port();
     }
 
     ServerSettings settings() {
@@ -310,11 +291,7 @@ public final class ModelServer {
 
     /** Computes an encoded request here (see {@link WorkerPool#submit}) or queues it; false when the copy's queue is full. */
     boolean submit(ModelCopy copy, InferenceJob job, boolean onRequestThread) {
-        // A forward in native code holds its virtual thread's carrier, and there are as many
-        // carriers as cores. With no more connections than workers every request in the server can
-        // have one; with more, a request parsed later would wait for a carrier, refusals and
-        // health on this port included, so the workers compute.
-        if (!pool.submit(copy, job, onRequestThread && connections() <= pool.workers())) {
+        if (!pool.submit(copy, job, onRequestThread && fewConnections())) {
             return false;
         }
         job.result.whenComplete((answer, e) -> {
@@ -326,13 +303,31 @@ public final class ModelServer {
     }
 
     /**
-     * Counts an accepted request until its response is written (waiting for a model's load,
-     * queued, computing, answering): drain waits for it. The request log lets go of it, not the
-     * answer's completion: a drain must not end the process between the two.
+     * Whether a request may compute on its own thread. A forward in native code holds its virtual
+     * thread's carrier, and there are as many carriers as cores. With no more connections than
+     * workers every one of them can have a carrier; with more, a request not yet read would wait
+     * for one (refusals and health on this port included), so the workers compute.
      */
-    void track(Context ctx) {
+    private boolean fewConnections() {
+        return pending.get() <= pool.workers() && mainConnections.open() <= pool.workers();
+    }
+
+    /**
+     * Counts an accepted request until its response is written (waiting for a model's load,
+     * queued, computing, answering): drain waits for it. The handler lets go of it once it has
+     * written the answer, not when the answer is computed: a drain must not end the process
+     * between the two.
+     */
+    void track() {
         pending.incrementAndGet();
-        ctx.attribute(TRACKED, Boolean.TRUE);
+    }
+
+    void untrack() {
+        pending.decrementAndGet();
+    }
+
+    Errors errors() {
+        return errors;
     }
 
     ServerError refuseFull(ModelCopy copy) {
@@ -396,7 +391,7 @@ public final class ModelServer {
             log("level=warn event=drain_timeout pending=%d", pending.get());
         }
         sleep(50); // the last answers are being written
-        app.stop();
+        web.stop();
         pool.stop();
         store.closeAll();
         log("level=info event=stopped");

@@ -255,6 +255,9 @@ class ServingCoreTest {
             assertEquals("{\"detail\":\"first\"}", first.get(30, TimeUnit.SECONDS).body());
             assertEquals("{\"detail\":\"second\"}", second.get(30, TimeUnit.SECONDS).body());
             try (java.net.Socket idle = new java.net.Socket("127.0.0.1", s.port())) {
+                // a keep-alive client between two requests: it sent one, and may send the next at any time
+                idle.getOutputStream().write("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                idle.getInputStream().read(new byte[4096]);
                 assertEquals("{\"detail\":\"third\"}", get(s, "/predictions/model0?seq_0=third").body());
             }
             assertTrue(model.computedOn.get("first").isVirtual(), "idle: computed on its request thread, " + model.computedOn);
@@ -287,7 +290,7 @@ class ServingCoreTest {
                         .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 client.getOutputStream().flush();
                 awaitQueued(s, 1);
-            } // the client hangs up: HTTP/1.1, nothing more to read, Jetty is not reading
+            } // the client hangs up: HTTP/1.1, nothing more to read, the server is not reading
             Thread.sleep(50);
             CompletableFuture<HttpResponse<String>> stays = getAsync(s, "/predictions/model0?seq_0=stays");
             model.gate.countDown();
