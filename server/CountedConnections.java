@@ -11,7 +11,6 @@ import io.helidon.webserver.spi.ServerConnectionSelector;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -57,17 +56,6 @@ final class CountedConnections implements ServerConnectionSelector {
                 open.incrementAndGet();
                 try {
                     connection.handle(limit);
-                } finally {
-                    open.decrementAndGet();
-                }
-            }
-
-            @Override
-            @SuppressWarnings("deprecation")
-            public void handle(Semaphore requestSemaphore) throws InterruptedException {
-                open.incrementAndGet();
-                try {
-                    connection.handle(requestSemaphore);
                 } finally {
                     open.decrementAndGet();
                 }

@@ -49,7 +49,7 @@ final class Handlers {
         this.server = server;
     }
 
-    void ready(ServerRequest req, ServerResponse res) {
+    Reply ready() {
         Map<String, Object> body = new LinkedHashMap<>();
         ModelServer.State state = server.state();
         body.put("status", state.name().toLowerCase(java.util.Locale.ROOT));
@@ -58,11 +58,11 @@ final class Handlers {
         if (server.failure() != null) {
             body.put("detail", server.failure());
         }
-        json(res, state == ModelServer.State.READY ? 200 : 503, body);
+        return Reply.json(state == ModelServer.State.READY ? 200 : 503, body);
     }
 
     /** Every copy (model<i>) with the distinct model it serves and whether that model is in memory. */
-    void models(ServerRequest req, ServerResponse res) {
+    Reply models() {
         ModelStore store = server.store();
         List<Map<String, Object>> list = new ArrayList<>();
         for (ModelCopy copy : store.copies()) {
@@ -95,7 +95,7 @@ final class Handlers {
             }
             list.add(m);
         }
-        json(res, 200, Map.of("models", list));
+        return Reply.json(200, Map.of("models", list));
     }
 
     /**
@@ -269,16 +269,13 @@ final class Handlers {
         return v.asText();
     }
 
-    /** Compact JSON like the original's FastAPI responses. */
     static void json(ServerResponse res, int status, Object body) {
-        byte[] bytes;
-        try {
-            bytes = JSON.writeValueAsBytes(body);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(bytes);
+        send(res, Reply.json(status, body));
+    }
+
+    static void send(ServerResponse res, Reply reply) {
+        res.status(reply.status());
+        res.header(HeaderNames.CONTENT_TYPE, reply.contentType());
+        res.send(reply.body());
     }
 }

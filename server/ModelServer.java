@@ -10,12 +10,11 @@
 //DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
 //SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java Errors.java DjlLoader.java
-//SOURCES ModelSource.java ModelStore.java MemoryBudget.java ClosedPeers.java CountedConnections.java
+//SOURCES ModelSource.java ModelStore.java MemoryBudget.java ClosedPeers.java CountedConnections.java ProbeServer.java Reply.java
 //SOURCES ../lib/ModelSpec.java ../lib/TorchEngine.java ../lib/Answer.java ../lib/ModelException.java ../lib/LoadedModel.java
 //SOURCES ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java ../lib/ModelEntries.java
 package server;
 
-import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.http.PathMatchers;
 import io.helidon.webserver.WebServer;
@@ -99,6 +98,7 @@ public final class ModelServer {
     private volatile WebServer web;
     /** The main port's connections (probes have their own). */
     private CountedConnections mainConnections;
+    private volatile ProbeServer probes;
 
     /** How long a load may wait for models in use to make room: the request deadline, else 30 s. */
     static long roomWaitMs(ServerSettings settings) {
@@ -164,13 +164,15 @@ public final class ModelServer {
                 .addConnectionSelector(mainConnections)
                 .directHandlers(JsonErrors.handlers(settings.maxRequestBytes()))
                 .routing(this::routes);
-        if (settings.probePort() >= 0) {
-            // probes have a listener of their own: never behind the prediction traffic of the main one
-            builder.putSocket("probes", probes -> probes.host(settings.bindAddress()).port(settings.probePort())
-                    .addProtocol(http1).directHandlers(JsonErrors.handlers(settings.maxRequestBytes())))
-                    .routing("probes", this::routes);
-        }
         web = builder.build().start();
+        if (settings.probePort() >= 0) {
+            try {
+                probes = new ProbeServer(settings.bindAddress(), settings.probePort(), probeRoutes());
+            } catch (java.io.IOException e) {
+                web.stop();
+                throw new java.io.UncheckedIOException("cannot listen on PROBE_PORT=" + settings.probePort() + ": " + e.getMessage(), e);
+            }
+        }
         log("level=info event=listening address=%s port=%d probe_port=%d models=%d copies=%d processor=%s workers=%d "
                 + "max_batch_size=%d max_batch_delay_ms=%d max_queue=%d memory_budget=%d", settings.bindAddress(), port(), probePort(),
                 settings.models().size(), settings.totalCopies(), processor(), pool.workers(), b.maxBatchSize(), b.maxBatchDelayMs(),
@@ -179,19 +181,22 @@ public final class ModelServer {
         return this;
     }
 
-    /** The routes, the same on the main port and the probe port; anything else is a JSON 404 (501: a method HTTP lacks). */
+    /** What the probe port answers (GET); the main port answers them too. */
+    private Map<String, java.util.function.Supplier<Reply>> probeRoutes() {
+        return Map.of(
+                "/", () -> Reply.json(200, Map.of("Status", "Healthy")),
+                "/health/live", () -> Reply.json(200, Map.of("status", "alive")),
+                "/health/ready", handlers::ready,
+                "/ping", handlers::ready,
+                "/models", handlers::models,
+                "/metrics", () -> Reply.text(ServerMetrics.contentType(), scrape()));
+    }
+
+    /** The main port's routes: the probe routes and predictions; anything else is a JSON 404 (501: a method HTTP lacks). */
     private void routes(HttpRouting.Builder routing) {
-        routing.addFilter(this::logRequest)
-                .get("/", (req, res) -> Handlers.json(res, 200, Map.of("Status", "Healthy")))
-                .get("/health/live", (req, res) -> Handlers.json(res, 200, Map.of("status", "alive")))
-                .get("/health/ready", handlers::ready)
-                .get("/ping", handlers::ready)
-                .get("/models", handlers::models)
-                .get("/metrics", (req, res) -> {
-                    res.header(HeaderNames.CONTENT_TYPE, ServerMetrics.contentType());
-                    res.send(scrape());
-                })
-                .get("/predictions/{model}", handlers::predict)
+        routing.addFilter(this::logRequest);
+        probeRoutes().forEach((path, reply) -> routing.get(path, (req, res) -> Handlers.send(res, reply.get())));
+        routing.get("/predictions/{model}", handlers::predict)
                 .post("/predictions/{model}", handlers::predict)
                 .route(NOT_ALLOWED::contains, PathMatchers.create("/predictions/{model}"), (req, res) -> {
                     throw new ServerError(405, "method " + req.prologue().method().text() + " is not allowed here; use GET or POST");
@@ -202,7 +207,7 @@ public final class ModelServer {
 
     /** The probe port actually bound (-1 when there is none). */
     int probePort() {
-        return settings.probePort() >= 0 ? web.port("probes") : -1;
+        return probes == null ? -1 : probes.port();
     }
 
     /** Metrics and the request log line of every prediction, once its answer is written. */
@@ -392,6 +397,9 @@ public final class ModelServer {
         }
         sleep(50); // the last answers are being written
         web.stop();
+        if (probes != null) {
+            probes.stop();
+        }
         pool.stop();
         store.closeAll();
         log("level=info event=stopped");

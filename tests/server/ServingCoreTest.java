@@ -345,6 +345,10 @@ class ServingCoreTest {
                         .get(2, TimeUnit.SECONDS);
                 assertEquals(200, probe.statusCode(), path + " on the probe port");
             }
+            HttpResponse<String> nowhere = ModelServerTest.HTTP.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + s.probePort() + "/predictions/model0")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, nowhere.statusCode(), "predictions are not served on the probe port");
+            assertEquals("{\"detail\":\"not found: /predictions/model0\"}", nowhere.body());
             int ok = 0;
             int refused = 0;
             for (CompletableFuture<HttpResponse<String>> f : flood) {
