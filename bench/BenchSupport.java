@@ -150,7 +150,9 @@ final class BenchSupport {
         pb.environment().putAll(env);
         Process server = pb.start();
         try {
-            Readiness.await(Map.of("server", URI.create("http://127.0.0.1:" + port + "/health/ready")), Duration.ofSeconds(600),
+            // on the probe port: a pooled connection left idle on the main port would count as a client there,
+            // and with more connections than workers the server stops computing on request threads
+            Readiness.await(Map.of("server", URI.create("http://127.0.0.1:" + probePort + "/health/ready")), Duration.ofSeconds(600),
                     n -> server.isAlive() ? null : "exited: " + log);
             return work.run("http://127.0.0.1:" + port, server.pid());
         } finally {
