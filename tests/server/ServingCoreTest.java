@@ -291,7 +291,7 @@ class ServingCoreTest {
                 client.getOutputStream().flush();
                 awaitQueued(s, 1);
             } // the client hangs up: HTTP/1.1, nothing more to read, the server is not reading
-            Thread.sleep(50);
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(ClosedPeers.MAX_AGE_NANOS) + 10); // past the server's last read of the kernel's table
             CompletableFuture<HttpResponse<String>> stays = getAsync(s, "/predictions/model0?seq_0=stays");
             model.gate.countDown();
             assertEquals("{\"detail\":\"first\"}", first.get(30, TimeUnit.SECONDS).body());
