@@ -80,6 +80,8 @@ public final class ModelServer {
     private final Map<String, Object> metadata;
     /** Helidon logs to java.util.logging: only its warnings, and held here so the level stays set. */
     private static final java.util.logging.Logger HELIDON_LOG = java.util.logging.Logger.getLogger("io.helidon");
+    /** Its start-up failures come with stack traces: the server says them on one line itself. */
+    private static final java.util.logging.Logger HELIDON_START_LOG = java.util.logging.Logger.getLogger("io.helidon.webserver.LoomServer");
     /** The longest request line (URI) and headers: 8 KiB each, Jetty's limits, which the server had before. */
     static final int MAX_PROLOGUE_BYTES = 8192;
     static final int MAX_HEADER_BYTES = 8192;
@@ -127,7 +129,13 @@ public final class ModelServer {
             System.exit(2);
             return;
         }
-        server.start();
+        try {
+            server.start();
+        } catch (ServerSettings.BadSetting e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         // SIGTERM/SIGINT run shutdown hooks while request threads keep going: drain there, then exit 0
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.drain();
@@ -150,6 +158,7 @@ public final class ModelServer {
     /** Starts HTTP and the workers at once, then loads the model copies in the background. */
     ModelServer start() {
         HELIDON_LOG.setLevel(java.util.logging.Level.WARNING);
+        HELIDON_START_LOG.setLevel(java.util.logging.Level.OFF);
         ServerSettings.Batching b = settings.batching();
         pool = new WorkerPool(settings.workers(cores()), b.maxBatchSize(), b.maxBatchDelayMs(), settings.postprocess(), metrics);
         errors = new Errors(metrics, b.requestTimeoutMs());
@@ -165,12 +174,19 @@ public final class ModelServer {
                 .directHandlers(JsonErrors.handlers(settings.maxRequestBytes()))
                 .routing(this::routes);
         web = builder.build().start();
+        if (!web.isRunning()) { // Helidon logs why and returns a stopped server
+            pool.stop();
+            throw new ServerSettings.BadSetting("cannot listen on " + settings.bindAddress() + " PORT=" + settings.port() + ": "
+                    + whyNotListening(settings.bindAddress(), settings.port()));
+        }
         if (settings.probePort() >= 0) {
             try {
                 probes = new ProbeServer(settings.bindAddress(), settings.probePort(), probeRoutes());
             } catch (java.io.IOException e) {
                 web.stop();
-                throw new java.io.UncheckedIOException("cannot listen on PROBE_PORT=" + settings.probePort() + ": " + e.getMessage(), e);
+                pool.stop();
+                throw new ServerSettings.BadSetting("cannot listen on " + settings.bindAddress() + " PROBE_PORT=" + settings.probePort()
+                        + ": " + reason(e));
             }
         }
         log("level=info event=listening address=%s port=%d probe_port=%d models=%d copies=%d processor=%s workers=%d "
@@ -179,6 +195,21 @@ public final class ModelServer {
                 b.maxQueue(), settings.memoryBudget());
         Thread.ofPlatform().name("model-loader").start(this::loadAll);
         return this;
+    }
+
+    /** Why a port cannot be listened on, asked again of the OS (Helidon only logs it). */
+    private static String whyNotListening(String host, int port) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+            socket.bind(new java.net.InetSocketAddress(host, port));
+            return "the server could not start its listener";
+        } catch (java.io.IOException e) {
+            return reason(e);
+        }
+    }
+
+    /** The OS's reason, as the one-line errors put it ("address already in use"). */
+    private static String reason(java.io.IOException e) {
+        return String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
     }
 
     /** What the probe port answers (GET); the main port answers them too. */

@@ -50,6 +50,24 @@ class ModelServerTest {
         return ServerSettings.fromEnv(env);
     }
 
+    @Test
+    void aPortInUseIsAOneLineErrorNotAServerWithoutItsPort() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            ModelServer s = new ModelServer(settings(modelDir, 1, 1, Map.of("PORT", Integer.toString(port))), (m, i) -> new FakeModel(false),
+                    Map.of());
+            ServerSettings.BadSetting e = org.junit.jupiter.api.Assertions.assertThrows(ServerSettings.BadSetting.class, s::start);
+            assertEquals("cannot listen on 127.0.0.1 PORT=" + port + ": address already in use", e.getMessage());
+        }
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            ModelServer s = new ModelServer(settings(modelDir, 1, 1, Map.of("PROBE_PORT", Integer.toString(port))),
+                    (m, i) -> new FakeModel(false), Map.of());
+            ServerSettings.BadSetting e = org.junit.jupiter.api.Assertions.assertThrows(ServerSettings.BadSetting.class, s::start);
+            assertEquals("cannot listen on 127.0.0.1 PROBE_PORT=" + port + ": address already in use", e.getMessage());
+        }
+    }
+
     @BeforeAll
     static void start() throws Exception {
         modelDir = TracedModel.bundled(dir, Map.of());
