@@ -138,13 +138,13 @@ final class Handlers {
         if (copy.queue.full()) {
             throw server.refuseFull(copy); // before tokenizing: refusing must stay cheap
         }
-        server.track();
+        server.track(req);
         try {
             answer(res, compute(copy, pair, connected(req)));
         } catch (RuntimeException e) {
             server.errors().answer(req, res, e);
         } finally {
-            server.untrack();
+            ModelServer.untrack(req); // written by now, or it never will be
         }
     }
 

@@ -22,6 +22,7 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http1.Http1Config;
 import java.time.Instant;
 import java.util.Map;
@@ -92,6 +93,8 @@ public final class ModelServer {
     private final Handlers handlers = new Handlers(this);
     private final ModelStore store;
     private final ClosedPeers closedPeers = new ClosedPeers();
+    /** Where track() leaves the way to let go of a request, in the request's context. */
+    private static final String TRACKED = "jdo.tracked";
     private final CountDownLatch loaded = new CountDownLatch(1);
     private volatile State state = State.LOADING;
     private volatile String failure;
@@ -247,6 +250,7 @@ public final class ModelServer {
         if (path.startsWith("/predictions/")) {
             long start = System.nanoTime();
             res.whenSent(() -> {
+                untrack(req); // before counting it done: in flight + done never counts it twice
                 double ms = (System.nanoTime() - start) / 1e6;
                 String label = Errors.label(req);
                 int status = res.status().code();
@@ -350,16 +354,24 @@ public final class ModelServer {
 
     /**
      * Counts an accepted request until its response is written (waiting for a model's load,
-     * queued, computing, answering): drain waits for it. The handler lets go of it once it has
-     * written the answer, not when the answer is computed: a drain must not end the process
-     * between the two.
+     * queued, computing, answering): drain waits for it, and /metrics shows it in flight. The
+     * request log lets go of it as soon as the answer is written and before counting it done, so
+     * in flight + done never counts it twice; the handler lets go of it too, for an answer that
+     * could not be written. Whichever comes first counts.
      */
-    void track() {
+    void track(ServerRequest req) {
         pending.incrementAndGet();
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        req.context().register(TRACKED, (Runnable) () -> {
+            if (held.getAndSet(false)) {
+                pending.decrementAndGet();
+            }
+        });
     }
 
-    void untrack() {
-        pending.decrementAndGet();
+    /** Lets go of a request track() counted (once, however often asked; nothing for one it did not). */
+    static void untrack(ServerRequest req) {
+        req.context().get(TRACKED, Runnable.class).ifPresent(Runnable::run);
     }
 
     Errors errors() {

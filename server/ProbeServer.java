@@ -29,19 +29,26 @@ final class ProbeServer {
         http.setExecutor(threads);
         http.createContext("/", exchange -> {
             try (exchange) {
-                Supplier<Reply> route = routes.get(exchange.getRequestURI().getPath());
-                if (route == null) {
-                    send(exchange, Reply.json(404, Map.of("detail", "not found: " + exchange.getRequestURI().getPath())));
-                } else if (!exchange.getRequestMethod().equals("GET")) {
-                    send(exchange, Reply.json(405, Map.of("detail", "method " + exchange.getRequestMethod() + " is not allowed here; use GET")));
-                } else {
-                    send(exchange, route.get());
-                }
-            } catch (RuntimeException e) {
-                ModelServer.log("level=error event=unhandled path=%s error=%s", exchange.getRequestURI().getPath(), e.toString());
+                send(exchange, reply(routes, exchange.getRequestMethod(), exchange.getRequestURI().getPath()));
             }
         });
         http.start();
+    }
+
+    private static Reply reply(Map<String, Supplier<Reply>> routes, String method, String path) {
+        Supplier<Reply> route = routes.get(path);
+        if (route == null) {
+            return Reply.json(404, Map.of("detail", "not found: " + path));
+        }
+        if (!method.equals("GET")) {
+            return Reply.json(405, Map.of("detail", "method " + method + " is not allowed here; use GET"));
+        }
+        try {
+            return route.get();
+        } catch (RuntimeException e) {
+            ModelServer.log("level=error event=unhandled path=%s error=%s", path, e.toString());
+            return Reply.json(500, Map.of("detail", "internal error: " + e.getClass().getSimpleName()));
+        }
     }
 
     private static void send(HttpExchange exchange, Reply reply) throws IOException {
