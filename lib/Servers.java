@@ -76,12 +76,17 @@ public final class Servers {
      * OMP_NUM_THREADS or MKL_NUM_THREADS here could only contradict it. What DJL does not set is how
      * idle OpenMP threads wait: by default they spin, which on 2 shared cores took a forward of 2
      * intra-op threads from 46 to 244 ms of CPU time (docs/benchmarks.md); PASSIVE lets them sleep.
-     * MALLOC_ARENA_MAX caps glibc's per-thread malloc arenas, which otherwise keep the pages that
-     * loading and unloading models freed: 200 loads of distinct models under a fixed budget raised
-     * RSS by 314 MiB with the default and 48 MiB with 4 (docs/benchmarks.md).
+     * MALLOC_ARENA_MAX is set high enough for a malloc arena per thread. glibc's own cap (8 per
+     * core) is below a server's thread count on small nodes, and past the cap it hands out arenas
+     * round robin: two threads running forwards could then share one and wait on its lock at every
+     * allocation: the bundled model at 2 connections then served 560 requests/s instead of about
+     * 1,000. With the earlier cap of 4 this happened in about one server start in ten or fifteen
+     * on 2 cores, and it cannot be avoided once a node has more cores than arenas. The server gives
+     * back the pages that loads and unloads free, which arenas would otherwise keep, with
+     * malloc_trim (server/NativeHeap.java).
      */
     public static final Map<String, String> THREAD_ENV = java.util.Collections.unmodifiableMap(
-            new java.util.TreeMap<>(Map.of("OMP_WAIT_POLICY", "PASSIVE", "MALLOC_ARENA_MAX", "4"))); // sorted: manifests stay stable
+            new java.util.TreeMap<>(Map.of("OMP_WAIT_POLICY", "PASSIVE", "MALLOC_ARENA_MAX", "1024"))); // sorted: manifests stay stable
 
     /** The server's environment; port and model folder depend on where it runs. */
     public static Map<String, String> env(Config config, int port, String modelDir) {

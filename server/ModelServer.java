@@ -7,10 +7,12 @@
 //DEPS io.prometheus:prometheus-metrics-core:1.10.0
 //DEPS io.prometheus:prometheus-metrics-exposition-textformats:1.10.0
 //DEPS org.slf4j:slf4j-simple:2.0.17
+//DEPS net.java.dev.jna:jna:5.17.0
 //DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Handlers.java ModelCopy.java ModelQueue.java
 //SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java Errors.java DjlLoader.java
 //SOURCES ModelSource.java ModelStore.java MemoryBudget.java ClosedPeers.java CountedConnections.java ProbeServer.java Reply.java
+//SOURCES NativeHeap.java
 //SOURCES ../lib/ModelSpec.java ../lib/TorchEngine.java ../lib/Answer.java ../lib/ModelException.java ../lib/LoadedModel.java
 //SOURCES ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java ../lib/ModelEntries.java
 package server;

@@ -65,6 +65,7 @@ final class ModelStore {
     /** Loads waiting for models in use to be released before they can make room, oldest first. */
     private final Deque<Stored> waiting = new ArrayDeque<>();
     private final long roomWaitMs;
+    private final java.util.concurrent.atomic.AtomicBoolean trimPending = new java.util.concurrent.atomic.AtomicBoolean();
     private long used;
     private long clock;
 
@@ -246,6 +247,7 @@ final class ModelStore {
                 startWaiting();
             }
             s.loading.completeExceptionally(new ServerError(500, "model " + s.name() + " failed to load: " + why));
+            trimSoon();
             return;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -260,6 +262,26 @@ final class ModelStore {
         ModelServer.log("level=info event=model_loaded model=%s copies=%d seconds=%.2f shared=%s bytes=%d batches=\"%s\"", s.name(),
                 s.copies.size(), seconds, loader.sharedWeights(), s.bytes, made.get(0).shapeNote());
         s.loading.complete(null);
+        trimSoon();
+    }
+
+    /**
+     * After a load or an unload: gives the native memory it freed back to the OS (see
+     * {@link NativeHeap}), a second later and once for every load and unload of that second, on the
+     * timer thread: a trim locks each malloc arena in turn, so it must not run under the store's lock
+     * nor after every one of a burst of loads.
+     */
+    private void trimSoon() {
+        if (NativeHeap.canTrim() && trimPending.compareAndSet(false, true)) {
+            try {
+                timer.schedule(() -> {
+                    trimPending.set(false);
+                    NativeHeap.trim();
+                }, 1, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                trimPending.set(false); // shutting down: the process gives everything back
+            }
+        }
     }
 
     /** Holds the lock (see tryStart). */
@@ -271,6 +293,7 @@ final class ModelStore {
         o.loaded.clear();
         metrics.modelEvictions.labelValues(o.name()).inc();
         ModelServer.log("level=info event=model_unloaded model=%s bytes=%d", o.name(), o.bytes);
+        trimSoon();
     }
 
     synchronized State state(Stored s) {

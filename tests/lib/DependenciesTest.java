@@ -59,6 +59,7 @@ class DependenciesTest {
             Map.entry("io.prometheus.metrics.core", List.of("io.prometheus:prometheus-metrics-core")),
             Map.entry("io.prometheus.metrics.expositionformats", List.of("io.prometheus:prometheus-metrics-exposition-textformats")),
             Map.entry("io.prometheus", List.of("io.prometheus:prometheus-metrics-core")),
+            Map.entry("com.sun.jna", List.of("net.java.dev.jna:jna")),
             Map.entry("org.slf4j", List.of("org.slf4j:slf4j-api")));
 
     @Test

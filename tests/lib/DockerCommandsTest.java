@@ -34,7 +34,7 @@ class DockerCommandsTest {
                 + " --label app.kubernetes.io/part-of=tiny-bert-qa-cpu"
                 + " -e NUM_MODELS=2 -e POSTPROCESS=True -e QUIET=False -e PORT=8080 -e MODEL_DIR=/app/model -e PROCESSOR=cpu"
                 + " -e PREDICTORS_PER_MODEL=0 -e DRAIN_SECONDS=20 -e DRAIN_DELAY=5 -e MAX_BATCH_SIZE=4 -e MAX_BATCH_DELAY_MS=0"
-                + " -e MAX_QUEUE=32 -e MAX_REQUEST_BYTES=1048576 -e REQUEST_TIMEOUT_MS=0 -e SEQUENCE_BUCKET=16 -e MALLOC_ARENA_MAX=4 -e OMP_WAIT_POLICY=PASSIVE tiny-bert-qa:v15-cpu", cmd);
+                + " -e MAX_QUEUE=32 -e MAX_REQUEST_BYTES=1048576 -e REQUEST_TIMEOUT_MS=0 -e SEQUENCE_BUCKET=16 -e MALLOC_ARENA_MAX=1024 -e OMP_WAIT_POLICY=PASSIVE tiny-bert-qa:v15-cpu", cmd);
     }
 
     @Test

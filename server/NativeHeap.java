@@ -1,0 +1,36 @@
+package server;
+
+import com.sun.jna.Function;
+import com.sun.jna.NativeLibrary;
+
+/**
+ * Gives the native memory that loads and unloads freed back to the OS. glibc keeps what a thread
+ * frees in that thread's malloc arena, and every server runs with an arena per thread
+ * (lib/Servers.THREAD_ENV), so without this the pages a load or an unload freed would stay held,
+ * spread over many arenas. glibc's malloc_trim(0) releases the free pages of every arena. Where
+ * the C library is not glibc (musl, macOS) there is no malloc_trim, and nothing is done.
+ */
+final class NativeHeap {
+    private static final Function MALLOC_TRIM = lookUp();
+
+    private NativeHeap() {
+    }
+
+    private static Function lookUp() {
+        try {
+            return NativeLibrary.getInstance("c").getFunction("malloc_trim");
+        } catch (UnsatisfiedLinkError | RuntimeException notGlibc) {
+            return null;
+        }
+    }
+
+    /** Whether this C library can give free pages back (glibc). */
+    static boolean canTrim() {
+        return MALLOC_TRIM != null;
+    }
+
+    /** Gives free pages of every arena back to the OS; true when some were. */
+    static boolean trim() {
+        return MALLOC_TRIM != null && MALLOC_TRIM.invokeInt(new Object[] {0}) == 1;
+    }
+}
