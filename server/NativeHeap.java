@@ -19,7 +19,7 @@ final class NativeHeap {
     private static Function lookUp() {
         try {
             return NativeLibrary.getInstance("c").getFunction("malloc_trim");
-        } catch (UnsatisfiedLinkError | RuntimeException notGlibc) {
+        } catch (LinkageError | RuntimeException notGlibc) { // no such symbol, or JNA's own library not loadable
             return null;
         }
     }
