@@ -80,10 +80,10 @@ public final class Servers {
      * core) is below a server's thread count on small nodes, and past the cap it hands out arenas
      * round robin: two threads running forwards could then share one and wait on its lock at every
      * allocation: the bundled model at 2 connections then served 560 requests/s instead of about
-     * 1,000. With the earlier cap of 4 this happened in about one server start in ten or fifteen
-     * on 2 cores, and it cannot be avoided once a node has more cores than arenas. The server gives
-     * back the pages that loads and unloads free, which arenas would otherwise keep, with
-     * malloc_trim (server/NativeHeap.java).
+     * 1,000. With the earlier cap of 4 this happened in 2 of about 40 server starts on 2 cores,
+     * and it cannot be avoided once a node has more cores than arenas. The server gives back the
+     * pages that loads and unloads free, which arenas would otherwise keep, with malloc_trim
+     * (server/NativeHeap.java).
      */
     public static final Map<String, String> THREAD_ENV = java.util.Collections.unmodifiableMap(
             new java.util.TreeMap<>(Map.of("OMP_WAIT_POLICY", "PASSIVE", "MALLOC_ARENA_MAX", "1024"))); // sorted: manifests stay stable

@@ -12,6 +12,7 @@ import com.sun.jna.NativeLibrary;
  */
 final class NativeHeap {
     private static final Function MALLOC_TRIM = lookUp();
+    private static final java.util.concurrent.atomic.AtomicLong TRIMS = new java.util.concurrent.atomic.AtomicLong();
 
     private NativeHeap() {
     }
@@ -31,6 +32,15 @@ final class NativeHeap {
 
     /** Gives free pages of every arena back to the OS; true when some were. */
     static boolean trim() {
-        return MALLOC_TRIM != null && MALLOC_TRIM.invokeInt(new Object[] {0}) == 1;
+        if (MALLOC_TRIM == null) {
+            return false;
+        }
+        TRIMS.incrementAndGet();
+        return MALLOC_TRIM.invokeInt(new Object[] {0}) == 1;
+    }
+
+    /** Trims asked of glibc so far, by this process. */
+    static long trims() {
+        return TRIMS.get();
     }
 }

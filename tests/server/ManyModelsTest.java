@@ -196,6 +196,32 @@ class ManyModelsTest {
     }
 
     @Test
+    void loadsAndUnloadsGiveFreedNativeMemoryBack() throws Exception {
+        Named loader = new Named();
+        long atStart = NativeHeap.trims();
+        ModelServer s = start(env(models("a", "b"), "200", "main"), loader);
+        try {
+            awaitTrimsAbove(atStart); // the start-up load's, after which none is pending
+            long before = NativeHeap.trims();
+            assertEquals("a", answer(s, "a"));
+            assertEquals("b", answer(s, "b")); // a unloaded to make room
+            assertEquals("unloaded", statuses(s).get("a"));
+            awaitTrimsAbove(before);
+        } finally {
+            s.drain();
+        }
+    }
+
+    /** Waits (30 s at most) until the server has asked glibc for more trims than `count`. */
+    static void awaitTrimsAbove(long count) throws Exception {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (NativeHeap.trims() <= count && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertTrue(NativeHeap.trims() > count, "malloc_trim after loads and unloads: " + NativeHeap.trims());
+    }
+
+    @Test
     void pinnedModelsAreNeverEvicted() throws Exception {
         Named loader = new Named();
         ModelServer s = start(env(models("a", "b", "c"), "200", "main"), loader);
