@@ -36,7 +36,7 @@ final class NativeHeap {
             return false;
         }
         TRIMS.incrementAndGet();
-        return MALLOC_TRIM.invokeInt(new Object[] {0}) == 1;
+        return MALLOC_TRIM.invokeInt(new Object[] {0L}) == 1; // size_t pad: 64 bits on the LP64 Linux the server runs on
     }
 
     /** Trims asked of glibc so far, by this process. */
