@@ -34,6 +34,7 @@ final class JsonErrors {
             case 413 -> "the request body is over MAX_REQUEST_BYTES=" + maxRequestBytes;
             case 414 -> "the request line is over " + ModelServer.MAX_PROLOGUE_BYTES
                     + " bytes; send a long question or context as a POST body";
+            case 505 -> "HTTP/1.0 is not supported; use HTTP/1.1"; // Helidon's only 505 (any other version is a 400)
             default -> Status.create(status).reasonPhrase();
         };
     }
