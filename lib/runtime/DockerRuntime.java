@@ -1,6 +1,6 @@
 package lib.runtime;
 
-//SOURCES ../cli/CliError.java ../config/Config.java ../cli/Console.java DockerCommands.java ../image/Images.java ../config/Names.java Orchestrator.java Servers.java ServingRuntime.java ../cli/Shell.java
+//SOURCES ../cli/CliError.java ../config/Config.java ../cli/Console.java DockerCommands.java ../image/Images.java ../config/Names.java Orchestrator.java ServerEnv.java ServingRuntime.java ../cli/Shell.java
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -88,7 +88,7 @@ public final class DockerRuntime implements ServingRuntime {
     }
 
     private Optional<Integer> hostPort(String name) {
-        Shell.Result r = quiet("port", name, Integer.toString(Servers.CONTAINER_PORT));
+        Shell.Result r = quiet("port", name, Integer.toString(ServerEnv.CONTAINER_PORT));
         if (!r.ok()) {
             return Optional.empty();
         }
@@ -238,7 +238,7 @@ public final class DockerRuntime implements ServingRuntime {
             return;
         }
         Console.step("Stopping %d server%s ...", servers.size(), servers.size() == 1 ? "" : "s");
-        remove(servers, Servers.stopSeconds(config));
+        remove(servers, ServerEnv.stopSeconds(config));
         servers.forEach(n -> Console.info("%s stopped", n));
         removeNetworkIfUnused();
     }

@@ -1,6 +1,6 @@
 package lib.runtime;
 
-//SOURCES ../config/Artifacts.java ../cli/CliError.java ../config/Config.java ../cli/Console.java LocalProcess.java ../config/Names.java Orchestrator.java ../image/Pack.java Readiness.java Servers.java ServingRuntime.java ../cli/Shell.java TestClients.java
+//SOURCES ../config/Artifacts.java ../cli/CliError.java ../config/Config.java ../cli/Console.java LocalProcess.java ../config/Names.java Orchestrator.java ../image/Pack.java Readiness.java ServerEnv.java ServingRuntime.java ../cli/Shell.java LoadClientArgs.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -120,7 +120,7 @@ public final class LocalRuntime implements ServingRuntime {
                 continue;
             }
             boolean alive = p.alive();
-            String state = !alive ? "exited" : Readiness.isReady(url(p, Servers.READY_PATH)) ? "ready" : "starting";
+            String state = !alive ? "exited" : Readiness.isReady(url(p, ServerEnv.READY_PATH)) ? "ready" : "starting";
             rows.add(List.of(p.name(), p.fact("pid").orElse("-"), p.fact("port").orElse("-"), state,
                     p.env().getOrDefault("NUM_MODELS", "-"), p.uptime().map(LocalRuntime::human).orElse("-"), p.log().toString()));
         }
@@ -198,7 +198,7 @@ public final class LocalRuntime implements ServingRuntime {
         // SIGTERM to all first, so they drain in parallel
         servers.forEach(p -> p.handle().ifPresent(ProcessHandle::destroy));
         for (LocalProcess p : servers) {
-            p.stop(Duration.ofSeconds(Servers.stopSeconds(config)));
+            p.stop(Duration.ofSeconds(ServerEnv.stopSeconds(config)));
             boolean was = running.get(p);
             p.clean();
             Console.info("%s %s", p.name(), was ? "stopped" : "was not running");
@@ -323,7 +323,7 @@ public final class LocalRuntime implements ServingRuntime {
         public void startServer(int i, int hostPort) {
             Path pack = names.packDir();
             LocalProcess p = LocalRuntime.this.server(i);
-            Map<String, String> env = new LinkedHashMap<>(Servers.env(config, hostPort, pack.resolve(Pack.MODEL_DIR).toString()));
+            Map<String, String> env = new LinkedHashMap<>(ServerEnv.env(config, hostPort, pack.resolve(Pack.MODEL_DIR).toString()));
             env.put("BIND_ADDRESS", "127.0.0.1");
             List<String> argv = List.of(java().toString(), "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true", "-jar",
                     pack.resolve(Pack.SERVER_JAR).toString());
@@ -375,7 +375,7 @@ public final class LocalRuntime implements ServingRuntime {
             }
             LocalProcess c = client(i);
             List<String> argv = new ArrayList<>(List.of(java().toString(), "-jar", clientJar.toString()));
-            argv.addAll(TestClients.args(config, test, urls, c.name(), names.resultsDir().toString()));
+            argv.addAll(LoadClientArgs.args(config, test, urls, c.name(), names.resultsDir().toString()));
             shell.echo(argv);
             clients.put(c.name(), c.start(argv, Map.of(), Map.of("test", test == null ? "idle" : test)));
         }

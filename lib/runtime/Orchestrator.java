@@ -1,6 +1,6 @@
 package lib.runtime;
 
-//SOURCES ../report/BenchmarkResult.java ../cli/CliError.java ../config/Config.java ../cli/Console.java LocalRuntime.java ../config/Names.java Readiness.java Servers.java TestClients.java
+//SOURCES ../report/BenchmarkResult.java ../cli/CliError.java ../config/Config.java ../cli/Console.java LocalRuntime.java ../config/Names.java Readiness.java ServerEnv.java LoadClientArgs.java
 
 import java.net.URI;
 import java.time.Duration;
@@ -120,7 +120,7 @@ final class Orchestrator {
                 taken.add(port);
                 m.startServer(i, port);
                 started.add(name);
-                starting.put(name, URI.create("http://127.0.0.1:" + port + Servers.READY_PATH));
+                starting.put(name, URI.create("http://127.0.0.1:" + port + ServerEnv.READY_PATH));
             }
             if (starting.isEmpty()) {
                 Console.step("All %d servers are already running.", count);
@@ -183,8 +183,25 @@ final class Orchestrator {
 
     /** The end of every runtime's test run: fail naming the clients that failed, or say what comes next. */
     static void finishTest(String test, Map<String, Integer> exitCodes) {
-        TestClients.requireAllPassed(exitCodes);
+        requireAllPassed(exitCodes);
         Console.step("%d test client%s finished%s", exitCodes.size(), exitCodes.size() == 1 ? "" : "s",
                 test.equals("bmk") ? "; aggregate with ./test.java run bma" : ".");
+    }
+
+    /**
+     * Fails, naming each failed client and its exit code, unless every client exited 0. A client
+     * fails when none of its requests succeeded or more than bmk_max_error_rate of them failed.
+     */
+    static void requireAllPassed(Map<String, Integer> exitCodes) {
+        List<String> failed = new ArrayList<>();
+        exitCodes.forEach((name, code) -> {
+            if (code != 0) {
+                failed.add(code < 0 ? name : name + " (exit " + code + ")");
+            }
+        });
+        if (!failed.isEmpty()) {
+            throw CliError.failed(failed.size() + " of " + exitCodes.size() + " test clients failed: " + String.join(", ", failed)
+                    + "; see ./test.java logs --no-follow");
+        }
     }
 }
