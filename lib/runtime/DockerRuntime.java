@@ -231,16 +231,7 @@ public final class DockerRuntime implements ServingRuntime {
 
     @Override
     public void deployStop() {
-        List<String> servers = containers(SERVER);
-        if (servers.isEmpty()) {
-            Console.step("No servers are running (runtime=docker); nothing to stop.");
-            removeNetworkIfUnused();
-            return;
-        }
-        Console.step("Stopping %d server%s ...", servers.size(), servers.size() == 1 ? "" : "s");
-        remove(servers, ServerEnv.stopSeconds(config));
-        servers.forEach(n -> Console.info("%s stopped", n));
-        removeNetworkIfUnused();
+        new Orchestrator(config, mechanics).stop(true);
     }
 
     // ---------------------------------------------------------------- test
@@ -267,15 +258,7 @@ public final class DockerRuntime implements ServingRuntime {
 
     @Override
     public void testStop() {
-        List<String> clients = containers(CLIENT);
-        if (clients.isEmpty()) {
-            Console.step("No test clients (runtime=docker); nothing to stop.");
-            removeNetworkIfUnused();
-            return;
-        }
-        remove(clients, 2);
-        clients.forEach(n -> Console.info("%s removed", n));
-        removeNetworkIfUnused();
+        new Orchestrator(config, mechanics).stop(false);
     }
 
     @Override
@@ -372,6 +355,16 @@ public final class DockerRuntime implements ServingRuntime {
         @Override
         public List<String> clients() {
             return containers(CLIENT);
+        }
+
+        @Override
+        public List<String> servers() {
+            return containers(SERVER);
+        }
+
+        @Override
+        public void afterStop() {
+            removeNetworkIfUnused();
         }
 
         @Override

@@ -30,7 +30,6 @@ import lib.image.Pack;
  * the pack folder and the client jar, with their pid, port and log under .jdo/local/.
  */
 public final class LocalRuntime implements ServingRuntime {
-    private static final Duration CLIENT_GRACE = Duration.ofSeconds(5);
 
     private final Config config;
     private final Names names;
@@ -186,23 +185,7 @@ public final class LocalRuntime implements ServingRuntime {
 
     @Override
     public void deployStop() {
-        List<LocalProcess> servers = recorded("servers");
-        if (servers.isEmpty()) {
-            Console.step("No servers are running (runtime=local); nothing to stop.");
-            return;
-        }
-        Console.step("Stopping %d server%s ...", servers.size(), servers.size() == 1 ? "" : "s");
-        // which ones run is read before any SIGTERM: a server that drains fast is gone by its turn
-        Map<LocalProcess, Boolean> running = new LinkedHashMap<>();
-        servers.forEach(p -> running.put(p, p.alive()));
-        // SIGTERM to all first, so they drain in parallel
-        servers.forEach(p -> p.handle().ifPresent(ProcessHandle::destroy));
-        for (LocalProcess p : servers) {
-            p.stop(Duration.ofSeconds(ServerEnv.stopSeconds(config)));
-            boolean was = running.get(p);
-            p.clean();
-            Console.info("%s %s", p.name(), was ? "stopped" : "was not running");
-        }
+        new Orchestrator(config, mechanics).stop(true);
     }
 
     // ---------------------------------------------------------------- test
@@ -252,16 +235,7 @@ public final class LocalRuntime implements ServingRuntime {
 
     @Override
     public void testStop() {
-        List<LocalProcess> clients = recorded("clients");
-        if (clients.isEmpty()) {
-            Console.step("No test clients (runtime=local); nothing to stop.");
-            return;
-        }
-        for (LocalProcess c : clients) {
-            boolean was = c.stop(CLIENT_GRACE);
-            c.clean();
-            Console.info("%s %s", c.name(), was ? "stopped" : "removed");
-        }
+        new Orchestrator(config, mechanics).stop(false);
     }
 
     @Override
@@ -350,6 +324,8 @@ public final class LocalRuntime implements ServingRuntime {
 
         @Override
         public void remove(List<String> processes, int graceSeconds) {
+            // SIGTERM to all first, so that they drain in parallel
+            processes.forEach(name -> process(name).handle().ifPresent(ProcessHandle::destroy));
             for (String name : processes) {
                 LocalProcess p = process(name);
                 p.stop(Duration.ofSeconds(graceSeconds));
@@ -365,6 +341,11 @@ public final class LocalRuntime implements ServingRuntime {
         @Override
         public List<String> clients() {
             return recorded("clients").stream().map(LocalProcess::name).toList();
+        }
+
+        @Override
+        public List<String> servers() {
+            return recorded("servers").stream().map(LocalProcess::name).toList();
         }
 
         @Override
