@@ -98,10 +98,6 @@ public final class QaCodec implements AutoCloseable {
         }
     }
 
-    public Path tokenizerFile() {
-        return tokenizerFile;
-    }
-
     public int sequenceLength() {
         return sequenceLength;
     }
