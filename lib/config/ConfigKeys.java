@@ -70,10 +70,13 @@ public final class ConfigKeys {
 
         add(integer("num_models", "16", "model copies per server"));
         // more distinct models in each server, each traced and packed like the first (docs/many-models.md)
-        add(optionalText("extra_models", "", "more distinct models per server: name=source[*copies],... (source as model_source)"));
+        add(optionalText("extra_models", "", "more distinct models per server: name=source[*copies],... (source as model_source); "
+                + "with model_store also *, prefix* or names of the store's catalog"));
         add(optionalText("model_memory_budget", "", "model weights a server keeps in memory (2Gi, or 60% of its memory limit); "
                 + "empty = all loaded at start"));
         add(optionalText("pinned_models", "", "models loaded at start and never unloaded; empty = all without a budget, none with one"));
+        // the catalog's placement (lib/store/Placement): where the load clients send each model's requests
+        add(integer("model_replicas", "2", "preferred servers of each model of the catalog (at most num_servers are used)"));
         add(bool("quiet", "False", "the server does not log each request"));
         add(bool("postprocess", "True", "answer text (True) or raw start logits (False)"));
         add(port("service_port", "8080", "port of each model service"));
@@ -113,6 +116,7 @@ public final class ConfigKeys {
         add(count("bmk_warmup", "5", "bmk warm-up seconds, not counted"));
         add(decimal("bmk_rate", "0", "bmk requests per second per client (open loop); 0 = closed loop"));
         add(bool("bmk_post", "False", "bmk sends POST requests with a JSON body"));
+        add(decimal("bmk_model_skew", "0", "bmk, rnd: the models asked for follow a Zipf law of this exponent; 0 = uniform"));
         // seq, rnd and bmk clients exit 1 (and test run fails) when none succeeded or more than this share failed
         add(decimal("bmk_max_error_rate", "0", "share of failed requests (0 to 1) above which a seq, rnd or bmk client fails"));
     }
