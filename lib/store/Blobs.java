@@ -1,5 +1,7 @@
 package lib.store;
 
+//SOURCES StoreNames.java
+
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Optional;

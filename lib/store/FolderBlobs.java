@@ -1,5 +1,7 @@
 package lib.store;
 
+//SOURCES Blobs.java StoreException.java StoreNames.java
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;

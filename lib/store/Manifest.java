@@ -1,5 +1,8 @@
 package lib.store;
 
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.4
+//SOURCES StoreException.java StoreNames.java
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

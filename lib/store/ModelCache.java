@@ -1,5 +1,7 @@
 package lib.store;
 
+//SOURCES Manifest.java StoreException.java StoreNames.java
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

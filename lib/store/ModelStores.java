@@ -1,13 +1,13 @@
 package lib.store;
 
-//DEPS software.amazon.awssdk:s3:2.57.8 com.fasterxml.jackson.core:jackson-databind:2.21.4
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.4 software.amazon.awssdk:s3:2.57.8
 //SOURCES Blobs.java FolderBlobs.java Manifest.java ModelCache.java ModelPuller.java Publisher.java S3Blobs.java StoreException.java
 //SOURCES StoreIndex.java StoreLocation.java StoreNames.java
 
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 
 /**
- * The model store's entry point: opens the store a model_store value names (config key, or the
+ * The model store's entry point (its //SOURCES bring the whole package but StoreConfig): opens the store a model_store value names (config key, or the
  * servers' MODEL_STORE), S3 or a folder. The rest of lib.store works on what it returns.
  */
 public final class ModelStores {

@@ -1,5 +1,7 @@
 package lib.store;
 
+//SOURCES Blobs.java Manifest.java StoreIndex.java StoreNames.java
+
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

@@ -1,5 +1,8 @@
 package lib.store;
 
+//DEPS software.amazon.awssdk:s3:2.57.8
+//SOURCES Blobs.java StoreException.java StoreLocation.java
+
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.file.Path;

@@ -1,5 +1,8 @@
 package lib.store;
 
+//DEPS com.fasterxml.jackson.core:jackson-databind:2.21.4
+//SOURCES Blobs.java Manifest.java StoreException.java StoreNames.java
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;

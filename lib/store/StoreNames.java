@@ -1,5 +1,7 @@
 package lib.store;
 
+//SOURCES StoreException.java
+
 import java.util.regex.Pattern;
 
 /**
