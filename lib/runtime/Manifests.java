@@ -1,7 +1,7 @@
 package lib.runtime;
 
 //DEPS io.fabric8:kubernetes-client:7.9.0
-//SOURCES ../config/ByteSize.java ../cli/CliError.java ../config/Config.java ../cli/Console.java ../image/ModelSet.java ../config/Names.java Servers.java TestClients.java
+//SOURCES ../store/StoreConfig.java ../config/ByteSize.java ../cli/CliError.java ../config/Config.java ../cli/Console.java ../image/ModelSet.java ../config/Names.java Servers.java TestClients.java
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -252,7 +252,7 @@ public final class Manifests {
     }
 
     /** The service account of servers that read a model store; provision associates it with the store's role. */
-    public static final String STORE_SERVICE_ACCOUNT = "model-store-reader";
+    public static final String STORE_SERVICE_ACCOUNT = lib.store.StoreConfig.SERVICE_ACCOUNT;
     static final String CACHE_VOLUME = "model-cache";
 
     /** model_cache_size as a Kubernetes quantity: as written when it uses Ki/Mi/Gi/Ti, else in bytes. */

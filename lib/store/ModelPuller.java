@@ -49,6 +49,23 @@ public final class ModelPuller implements AutoCloseable {
         return blobs.describe();
     }
 
+    public ModelCache cache() {
+        return cache;
+    }
+
+    /** The manifest of name@version as the store holds it (one small read), checked like a pull checks it. */
+    public Manifest manifest(String name, String version) {
+        String base = Blobs.key(StoreNames.name(name), StoreNames.version(version));
+        byte[] bytes = blobs.read(base + "/" + Manifest.FILE).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING,
+                "no model " + name + "@" + version + " in " + blobs.describe() + " (no " + base + "/" + Manifest.FILE + ")"));
+        Manifest manifest = Manifest.parse(bytes, base + "/" + Manifest.FILE + " in " + blobs.describe());
+        if (!manifest.name().equals(name) || !manifest.version().equals(version)) {
+            throw new StoreException(StoreException.Kind.CORRUPT, base + "/" + Manifest.FILE + " in " + blobs.describe()
+                    + " describes " + manifest.name() + "@" + manifest.version() + ", not " + name + "@" + version);
+        }
+        return manifest;
+    }
+
     /** Pulls name@version on the calling thread (joining a pull already under way). */
     public Pulled pull(String name, String version) {
         try {
@@ -95,13 +112,7 @@ public final class ModelPuller implements AutoCloseable {
         }
         String base = Blobs.key(name, version);
         String what = name + "@" + version;
-        byte[] manifestBytes = blobs.read(base + "/" + Manifest.FILE).orElseThrow(() -> new StoreException(StoreException.Kind.MISSING,
-                "no model " + what + " in " + blobs.describe() + " (no " + base + "/" + Manifest.FILE + ")"));
-        Manifest manifest = Manifest.parse(manifestBytes, base + "/" + Manifest.FILE + " in " + blobs.describe());
-        if (!manifest.name().equals(name) || !manifest.version().equals(version)) {
-            throw new StoreException(StoreException.Kind.CORRUPT, base + "/" + Manifest.FILE + " in " + blobs.describe()
-                    + " describes " + manifest.name() + "@" + manifest.version() + ", not " + what);
-        }
+        Manifest manifest = manifest(name, version);
         cache.reserve(what, manifest.size());
         Path partial = cache.partial(name, version);
         try {
@@ -109,7 +120,7 @@ public final class ModelPuller implements AutoCloseable {
             for (Manifest.File f : manifest.files()) {
                 bytes += download(base + "/" + f.name(), partial.resolve(f.name()), f, what);
             }
-            Files.write(partial.resolve(Manifest.FILE), manifestBytes);
+            Files.write(partial.resolve(Manifest.FILE), manifest.toJson());
             Path dir = cache.commit(partial, name, version);
             return new Pulled(name, version, dir, blobs.describe(), false, bytes, (System.nanoTime() - start) / 1_000_000);
         } catch (IOException e) {

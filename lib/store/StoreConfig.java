@@ -13,7 +13,29 @@ import lib.config.Names;
  * bad input, 1 otherwise).
  */
 public final class StoreConfig {
+    /** The Kubernetes service account of servers that read the store (provision maps it to the reader role). */
+    public static final String SERVICE_ACCOUNT = "model-store-reader";
+
     private StoreConfig() {
+    }
+
+    /**
+     * provision: whether the bucket of an s3:// model_store must be created (it does not exist);
+     * false for a folder store or an existing bucket.
+     */
+    public static boolean bucketMissing(Config config) {
+        if (!ModelStores.isS3(config.get("model_store"))) {
+            return false;
+        }
+        try (Blobs blobs = open(config)) {
+            blobs.probe();
+            return false;
+        } catch (StoreException e) {
+            if (e.kind() == StoreException.Kind.MISSING) {
+                return true;
+            }
+            throw error(e);
+        }
     }
 
     public static boolean enabled(Config config) {
