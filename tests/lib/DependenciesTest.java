@@ -51,6 +51,7 @@ class DependenciesTest {
             Map.entry("software.amazon.awssdk.services.ecr", List.of("software.amazon.awssdk:ecr")),
             Map.entry("software.amazon.awssdk.services.sts", List.of("software.amazon.awssdk:sts")),
             Map.entry("software.amazon.awssdk.services.s3", List.of("software.amazon.awssdk:s3")),
+            Map.entry("org.gaul", List.of("org.gaul:s3proxy")),
             Map.entry("software.amazon.awssdk", List.of("software.amazon.awssdk:cloudformation", "software.amazon.awssdk:ecr",
                     "software.amazon.awssdk:sts", "software.amazon.awssdk:s3")),
             Map.entry("ai.djl.huggingface", List.of("ai.djl.huggingface:tokenizers")),
