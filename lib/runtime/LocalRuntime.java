@@ -119,9 +119,16 @@ public final class LocalRuntime extends OrchestratedRuntime {
             boolean alive = p.alive();
             String state = !alive ? "exited" : Readiness.isReady(url(p, ServerEnv.READY_PATH)) ? "ready" : "starting";
             rows.add(List.of(p.name(), p.fact("pid").orElse("-"), p.fact("port").orElse("-"), state,
-                    p.env().getOrDefault("NUM_MODELS", "-"), p.uptime().map(LocalRuntime::human).orElse("-"), p.log().toString()));
+                    models(p.env()), p.uptime().map(LocalRuntime::human).orElse("-"), p.log().toString()));
         }
         Console.table(rows);
+    }
+
+    /** NUM_MODELS, and with a model store the pinned versions (name@version) the server serves. */
+    static String models(Map<String, String> env) {
+        String copies = env.getOrDefault("NUM_MODELS", "-");
+        String pinned = env.get("STORE_MODELS");
+        return pinned == null ? copies : copies + " " + pinned;
     }
 
     static String human(Duration d) {

@@ -107,6 +107,8 @@ class StoreCycleTest {
         try (Stream<Path> cached = Files.walk(dir.resolve(".jdo/model-cache/tiny-bert-qa-cpu-0"))) {
             assertEquals(2, cached.filter(f -> f.getFileName().toString().endsWith(".pt")).count(), "both models in the server's cache");
         }
+        Run status = ok("deploy.java", "status");
+        assertTrue(status.stdout().contains("tiny-bert-qa@") && status.stdout().contains("second@"), status::toString);
         Run logs = ok("deploy.java", "logs", "--no-follow");
         assertTrue(logs.stdout().contains("event=model_pulled model=tiny-bert-qa"), logs::toString);
     }
