@@ -3,7 +3,7 @@
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 // javac runs briefly: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/config/Artifacts.java lib/cli/Cli.java lib/cli/Console.java lib/step/ImageStepCommand.java lib/image/Images.java lib/image/ModelSet.java lib/image/Pack.java
+//SOURCES lib/config/Artifacts.java lib/cli/Cli.java lib/cli/Console.java lib/step/ImageStepCommand.java lib/image/Images.java lib/image/ModelSet.java lib/image/Pack.java lib/image/StorePush.java
 
 import java.nio.file.Path;
 import java.util.List;
@@ -13,6 +13,7 @@ import lib.image.ModelSet;
 import lib.image.Images;
 import lib.cli.Console;
 import lib.image.Pack;
+import lib.image.StorePush;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 
@@ -36,6 +37,16 @@ public class pack extends ImageStepCommand {
         }
         new Images(config()).build(Images.Kind.MODEL);
         return 0;
+    }
+
+    /** With model_store set, push first publishes the traced models to the store and packs the server without them. */
+    @Override
+    protected void pushModels() {
+        if (!config().get("model_store").isBlank()) {
+            StorePush.push(config());
+            Path dir = Pack.assemble(config());
+            Console.info("packed the server without models into %s: servers pull them from %s", dir, config().get("model_store"));
+        }
     }
 
     public static void main(String... args) {

@@ -3,7 +3,7 @@
 // short-lived, and so is javac: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/cli/Cli.java lib/config/Config.java lib/cli/Console.java lib/aws/Stacks.java lib/step/InfrastructureCommand.java
+//SOURCES lib/cli/Cli.java lib/config/Config.java lib/cli/Console.java lib/aws/Stacks.java lib/step/InfrastructureCommand.java lib/store/StoreConfig.java
 
 import java.util.Map;
 import lib.cli.Cli;
@@ -42,8 +42,16 @@ public class provision extends InfrastructureCommand {
                 stack, config.get("region"), config.get("cluster_name"));
         Console.info("this takes about 20 minutes; Ctrl-C stops watching, not the stack");
         Map<String, String> outputs;
+        Map<String, String> parameters = Stacks.parameters(config);
+        if (parameters.containsKey("ModelStoreBucket")) {
+            boolean create = lib.store.StoreConfig.bucketMissing(config);
+            parameters.put("CreateModelStoreBucket", Boolean.toString(create));
+            Console.info("model store %s: %s, readable by service account %s in %s through EKS Pod Identity", config.get("model_store"),
+                    create ? "the bucket is created (and kept by ./remove.java)" : "the bucket exists", lib.store.StoreConfig.SERVICE_ACCOUNT,
+                    config.get("namespace"));
+        }
         try (Stacks stacks = Stacks.open(config)) {
-            outputs = stacks.deploy(stack, Stacks.template(), Stacks.parameters(config));
+            outputs = stacks.deploy(stack, Stacks.template(), parameters);
         }
         String region = outputs.getOrDefault("Region", config.get("region"));
         String cluster = outputs.getOrDefault("ClusterName", config.get("cluster_name"));

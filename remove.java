@@ -55,6 +55,11 @@ public class remove extends InfrastructureCommand {
             stacks.delete(plan);
         }
         Console.step("Removed everything provision created in %s.", config.get("region"));
+        if (config.get("model_store").strip().startsWith("s3://")) {
+            // the stack's model reader role and its pod identity association went with it; the bucket holds the models
+            Console.info("the model store %s is kept (CloudFormation retains its bucket); delete it yourself when its models are no longer"
+                    + " needed: aws s3 rb --force s3://<bucket>", config.get("model_store"));
+        }
         return 0;
     }
 

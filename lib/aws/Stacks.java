@@ -1,6 +1,6 @@
 package lib.aws;
 
-//SOURCES ../config/Artifacts.java Aws.java ../cli/CliError.java ../config/Config.java ../cli/Console.java
+//SOURCES ../config/Artifacts.java Aws.java ../cli/CliError.java ../config/Config.java ../cli/Console.java ../store/StoreConfig.java
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,6 +19,7 @@ import lib.cli.CliError;
 import lib.cli.Console;
 import lib.config.Artifacts;
 import lib.config.Config;
+import lib.store.StoreConfig;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.Capability;
 import software.amazon.awssdk.services.cloudformation.model.Output;
@@ -72,6 +73,16 @@ public final class Stacks implements AutoCloseable {
         p.put("GravitonInstanceType", config.get("node_type_graviton"));
         p.put("InferentiaInstanceType", config.get("node_type_inf"));
         p.put("KeyName", config.get("key_pair"));
+        String store = config.get("model_store").strip();
+        if (store.startsWith("s3://")) {
+            // the bucket, and a role the servers' service account gets through EKS Pod Identity
+            String rest = store.substring(5);
+            int slash = rest.indexOf('/');
+            p.put("ModelStoreBucket", slash < 0 ? rest : rest.substring(0, slash));
+            p.put("ModelStorePrefix", slash < 0 ? "" : rest.substring(slash + 1).replaceAll("/+$", ""));
+            p.put("ServerNamespace", config.get("namespace"));
+            p.put("StoreServiceAccount", StoreConfig.SERVICE_ACCOUNT);
+        }
         return p;
     }
 

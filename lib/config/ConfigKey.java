@@ -1,5 +1,7 @@
 package lib.config;
 
+//SOURCES ByteSize.java StoreValues.java
+
 import java.util.List;
 import java.util.Locale;
 
@@ -10,7 +12,7 @@ import java.util.Locale;
 public record ConfigKey(String name, Type type, String defaultValue, List<String> allowed,
                         boolean optional, String description) {
 
-    public enum Type { TEXT, INT, COUNT, PORT, DECIMAL, BOOL, CHOICE }
+    public enum Type { TEXT, INT, COUNT, PORT, DECIMAL, BOOL, CHOICE, SIZE, STORE, URL }
 
     public static final List<String> BOOLEAN_VALUES = List.of("True", "False");
 
@@ -34,6 +36,9 @@ public record ConfigKey(String name, Type type, String defaultValue, List<String
             case BOOL -> parseBool(value) == null ? name + "=" + value + " is not one of True, False" : null;
             case CHOICE -> allowed.contains(value) ? null
                     : name + "=" + value + " is not one of " + String.join(", ", allowed);
+            case SIZE -> ByteSize.parse(value) > 0 ? null : name + "=" + value + " is not a size (e.g. 10Gi, 512Mi or bytes)";
+            case STORE -> StoreValues.modelStoreProblem(value);
+            case URL -> StoreValues.endpointProblem(value);
         };
     }
 
@@ -88,6 +93,11 @@ public record ConfigKey(String name, Type type, String defaultValue, List<String
 
     static ConfigKey bool(String name, String def, String description) {
         return new ConfigKey(name, Type.BOOL, def, BOOLEAN_VALUES, false, description);
+    }
+
+    /** A key checked by its own type (SIZE, STORE, URL). */
+    static ConfigKey typed(String name, Type type, String def, boolean optional, String description) {
+        return new ConfigKey(name, type, def, List.of(), optional, description);
     }
 
     static ConfigKey choice(String name, String def, List<String> allowed, String description) {

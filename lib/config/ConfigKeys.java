@@ -10,6 +10,7 @@ import static lib.config.ConfigKey.integer;
 import static lib.config.ConfigKey.optionalText;
 import static lib.config.ConfigKey.port;
 import static lib.config.ConfigKey.text;
+import static lib.config.ConfigKey.typed;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,6 +76,11 @@ public final class ConfigKeys {
         add(optionalText("model_memory_budget", "", "model weights a server keeps in memory (2Gi, or 60% of its memory limit); "
                 + "empty = all loaded at start"));
         add(optionalText("pinned_models", "", "models loaded at start and never unloaded; empty = all without a budget, none with one"));
+        // the model store (docs/model-store.md): servers pull their models from it instead of the image
+        add(typed("model_store", ConfigKey.Type.STORE, "", true, "empty = models in the image | s3://bucket/prefix | a folder path"));
+        add(typed("s3_endpoint", ConfigKey.Type.URL, "", true, "empty = AWS S3 | URL of an S3-compatible store (path-style)"));
+        add(text("model_cache_dir", "auto", "servers' disk cache of store models; auto = .jdo/model-cache (local), an emptyDir (pods)"));
+        add(typed("model_cache_size", ConfigKey.Type.SIZE, "10Gi", false, "most bytes the disk cache holds (a pod's emptyDir sizeLimit)"));
         // the catalog's placement (lib/store/Placement): where the load clients send each model's requests
         add(integer("model_replicas", "2", "preferred servers of each model of the catalog (at most num_servers are used)"));
         add(bool("quiet", "False", "the server does not log each request"));

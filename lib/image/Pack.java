@@ -59,11 +59,14 @@ public final class Pack {
             Files.createDirectories(tmp.resolve(MODEL_DIR));
             Files.copy(jar, tmp.resolve(SERVER_JAR));
             withNativeOf(TorchNative.of(config.processor()), tmp.resolve(SERVER_JAR));
-            copyFiles(traced, tmp.resolve(MODEL_DIR));
-            // always there (maybe empty): the model image copies it
+            // always there (maybe empty): the model image copies them
             Files.createDirectories(tmp.resolve(MODELS_DIR));
-            for (ModelSet.Extra extra : extras) {
-                copyFiles(new Names(ModelSet.configOf(config, extra)).traceDir(), tmp.resolve(MODELS_DIR).resolve(extra.name()));
+            // with a model store the servers pull their models: the folder and image hold none
+            if (config.get("model_store").isBlank()) {
+                copyFiles(traced, tmp.resolve(MODEL_DIR));
+                for (ModelSet.Extra extra : extras) {
+                    copyFiles(new Names(ModelSet.configOf(config, extra)).traceDir(), tmp.resolve(MODELS_DIR).resolve(extra.name()));
+                }
             }
             Files.writeString(tmp.resolve("config.properties"), effectiveConfig(config));
             delete(dir);
@@ -133,7 +136,18 @@ public final class Pack {
 
     /** True when a pack folder holds a server jar and a traced model. */
     public static boolean isPacked(Path dir) {
-        return Files.isRegularFile(dir.resolve(SERVER_JAR)) && Files.isRegularFile(dir.resolve(MODEL_DIR).resolve(METADATA));
+        return Files.isRegularFile(dir.resolve(SERVER_JAR))
+                && (Files.isRegularFile(dir.resolve(MODEL_DIR).resolve(METADATA)) || packedForStore(dir));
+    }
+
+    /** A folder packed with model_store set: the server only (its effective config names the store). */
+    static boolean packedForStore(Path dir) {
+        try {
+            return Files.readAllLines(dir.resolve("config.properties")).stream()
+                    .anyMatch(l -> l.startsWith("model_store=") && l.length() > "model_store=".length());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static String effectiveConfig(Config config) {

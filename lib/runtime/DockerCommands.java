@@ -37,8 +37,31 @@ public final class DockerCommands {
         argv.addAll(labels(DockerRuntime.SERVER));
         argv.addAll(processorArgs());
         ServerEnv.env(config, ServerEnv.CONTAINER_PORT, ServerEnv.IMAGE_MODEL_DIR).forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
+        argv.addAll(storeCredentials());
         argv.add(names.modelImage());
         return argv;
+    }
+
+    /**
+     * With an S3 model store: the caller's AWS variables by name only (`-e NAME`: the CLI copies the
+     * value from its own environment, so no secret is in the command line or its echo), and the
+     * caller's ~/.aws read-only for profiles.
+     */
+    List<String> storeCredentials() {
+        if (!config.get("model_store").strip().startsWith("s3://")) {
+            return List.of();
+        }
+        List<String> args = new ArrayList<>();
+        for (String name : ServerEnv.AWS_ENV) {
+            if (System.getenv(name) != null) {
+                args.addAll(List.of("-e", name));
+            }
+        }
+        java.nio.file.Path aws = java.nio.file.Path.of(System.getProperty("user.home"), ".aws");
+        if (java.nio.file.Files.isDirectory(aws)) {
+            args.addAll(List.of("-v", aws + ":/home/app/.aws:ro"));
+        }
+        return args;
     }
 
     /** GPUs for gpu servers, the Neuron devices for inf1/inf2 servers, as the original ran them. */

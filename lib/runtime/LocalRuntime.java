@@ -119,9 +119,16 @@ public final class LocalRuntime extends OrchestratedRuntime {
             boolean alive = p.alive();
             String state = !alive ? "exited" : Readiness.isReady(url(p, ServerEnv.READY_PATH)) ? "ready" : "starting";
             rows.add(List.of(p.name(), p.fact("pid").orElse("-"), p.fact("port").orElse("-"), state,
-                    p.env().getOrDefault("NUM_MODELS", "-"), p.uptime().map(LocalRuntime::human).orElse("-"), p.log().toString()));
+                    models(p.env()), p.uptime().map(LocalRuntime::human).orElse("-"), p.log().toString()));
         }
         Console.table(rows);
+    }
+
+    /** NUM_MODELS, and with a model store the pinned versions (name@version) the server serves. */
+    static String models(Map<String, String> env) {
+        String copies = env.getOrDefault("NUM_MODELS", "-");
+        String pinned = env.get("STORE_MODELS");
+        return pinned == null ? copies : copies + " " + pinned;
     }
 
     static String human(Duration d) {
@@ -282,6 +289,10 @@ public final class LocalRuntime extends OrchestratedRuntime {
             LocalProcess p = LocalRuntime.this.server(i);
             Map<String, String> env = new LinkedHashMap<>(ServerEnv.env(config, hostPort, pack.resolve(Pack.MODEL_DIR).toString()));
             env.put("BIND_ADDRESS", "127.0.0.1");
+            if (env.containsKey("MODEL_CACHE_DIR") && config.get("model_cache_dir").equals("auto")) {
+                // each server its own cache (a cache folder has one owner)
+                env.put("MODEL_CACHE_DIR", names.stateDir().resolve("model-cache").resolve(p.name()).toString());
+            }
             List<String> argv = List.of(java().toString(), "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true", "-jar",
                     pack.resolve(Pack.SERVER_JAR).toString());
             shell.echo(withEnv(env, argv));

@@ -1,7 +1,7 @@
 package lib.runtime;
 
 //DEPS io.fabric8:kubernetes-client:7.9.0
-//SOURCES ../cli/CliError.java ../config/Config.java ../cli/Console.java ../image/ModelSet.java ../config/Names.java ServerEnv.java ServerMemory.java LoadClientArgs.java
+//SOURCES ../store/StoreConfig.java ../config/ByteSize.java ../cli/CliError.java ../config/Config.java ../cli/Console.java ../image/ModelSet.java ../config/Names.java ServerEnv.java ServerMemory.java LoadClientArgs.java
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -18,6 +18,8 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -125,9 +127,14 @@ public final class Manifests {
             security.editCapabilities().withAdd("IPC_LOCK").endCapabilities();
         }
         int startupChecks = Math.max(1, config.getInt("deploy_timeout") / 5);
-        Container container = new ContainerBuilder().withName("main").withImage(names.modelImage())
+        Map<String, String> podEnv = podEnv();
+        ContainerBuilder withStore = new ContainerBuilder();
+        if (podEnv.containsKey("MODEL_CACHE_DIR")) {
+            withStore.addNewVolumeMount().withName(CACHE_VOLUME).withMountPath(podEnv.get("MODEL_CACHE_DIR")).endVolumeMount();
+        }
+        Container container = withStore.withName("main").withImage(names.modelImage())
                 .withImagePullPolicy(config.get("image_pull_policy"))
-                .withEnv(env(podEnv()))
+                .withEnv(env(podEnv))
                 .addNewPort().withName("http").withContainerPort(ServerEnv.CONTAINER_PORT).withProtocol("TCP").endPort()
                 // kubelet probes and metrics scrapes get threads of their own, never queued behind predictions
                 .addNewPort().withName("probes").withContainerPort(ServerEnv.CONTAINER_PROBE_PORT).withProtocol("TCP").endPort()
@@ -142,7 +149,13 @@ public final class Manifests {
         if (processor.equals("graviton")) {
             nodeSelector.put("kubernetes.io/arch", "arm64");
         }
-        PodSpec pod = new PodSpecBuilder().withNodeSelector(nodeSelector).withContainers(container)
+        PodSpecBuilder podBuilder = new PodSpecBuilder();
+        if (podEnv.containsKey("MODEL_STORE")) {
+            // the store is read with the pod's own identity (EKS Pod Identity, docs/model-store.md)
+            podBuilder.withServiceAccountName(STORE_SERVICE_ACCOUNT).addNewVolume().withName(CACHE_VOLUME)
+                    .withNewEmptyDir().withSizeLimit(new Quantity(cacheSize())).endEmptyDir().endVolume();
+        }
+        PodSpec pod = podBuilder.withNodeSelector(nodeSelector).withContainers(container)
                 .withTerminationGracePeriodSeconds((long) ServerEnv.stopSeconds(config))
                 .withSecurityContext(new PodSecurityContextBuilder().withRunAsNonRoot(true).withRunAsUser(USER)
                         .withRunAsGroup(USER).withFsGroup(USER).build())
@@ -238,9 +251,28 @@ public final class Manifests {
                 .endContainer().endSpec().endTemplate().endSpec().build();
     }
 
-    /** Every server's manifests, by file name. */
+    /** The service account of servers that read a model store; provision associates it with the store's role. */
+    public static final String STORE_SERVICE_ACCOUNT = lib.store.StoreConfig.SERVICE_ACCOUNT;
+    static final String CACHE_VOLUME = "model-cache";
+
+    /** model_cache_size as a Kubernetes quantity: as written when it uses Ki/Mi/Gi/Ti, else in bytes. */
+    String cacheSize() {
+        String v = config.get("model_cache_size").strip();
+        return v.matches("\\d+(Ki|Mi|Gi|Ti)") ? v : Long.toString(lib.config.ByteSize.parse(v));
+    }
+
+    /** The service account the servers' pods read the model store with. */
+    public ServiceAccount storeServiceAccount() {
+        return new ServiceAccountBuilder().withNewMetadata().withName(STORE_SERVICE_ACCOUNT).withNamespace(namespace())
+                .withLabels(new TreeMap<>(names.labels(SERVER))).endMetadata().build();
+    }
+
+    /** Every server's manifests, by file name; with a model store first the service account they read it with. */
     public Map<String, List<HasMetadata>> servers() {
         Map<String, List<HasMetadata>> files = new LinkedHashMap<>();
+        if (!config.get("model_store").isBlank()) {
+            files.put(STORE_SERVICE_ACCOUNT + ".yaml", List.of(storeServiceAccount()));
+        }
         for (int i = 0; i < config.getInt("num_servers"); i++) {
             files.put(serverName(i) + ".yaml", server(i));
         }

@@ -1,9 +1,11 @@
 package lib.runtime;
 
-//SOURCES ../config/Config.java ../image/ModelSet.java
+//SOURCES ../config/ByteSize.java ../config/Config.java ../image/ModelSet.java ../store/StoreConfig.java
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import lib.config.ByteSize;
+import lib.store.StoreConfig;
 import lib.config.Config;
 import lib.image.ModelSet;
 
@@ -50,6 +52,45 @@ public final class ServerEnv {
     public static final Map<String, String> THREAD_ENV = java.util.Collections.unmodifiableMap(
             new java.util.TreeMap<>(Map.of("OMP_WAIT_POLICY", "PASSIVE", "MALLOC_ARENA_MAX", "1024"))); // sorted: manifests stay stable
 
+    /** Where a container keeps its pulled models (kubernetes: an emptyDir mounted there). */
+    public static final String CONTAINER_CACHE_DIR = "/var/cache/models";
+
+    /** Pins read from the store's index, once per command (a Config is one command's). */
+    private static final Map<Config, String> PINS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /**
+     * With model_store set: the store, its endpoint, the disk cache, and STORE_MODELS, each model
+     * as name@version (read from the index once: a later push changes no server until the next
+     * deploy), extra_models with their copies as name@version*copies. Credentials are never
+     * in it: servers find them as the SDK does (environment, profile, the pod's identity).
+     */
+    static Map<String, String> storeEnv(Config config) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("MODEL_STORE", config.get("model_store"));
+        if (!config.get("s3_endpoint").isBlank()) {
+            env.put("S3_ENDPOINT", config.get("s3_endpoint"));
+        }
+        String dir = config.get("model_cache_dir");
+        env.put("MODEL_CACHE_DIR", dir.equals("auto") ? CONTAINER_CACHE_DIR : dir);
+        env.put("MODEL_CACHE_SIZE", Long.toString(ByteSize.parse(config.get("model_cache_size"))));
+        env.put("STORE_MODELS", PINS.computeIfAbsent(config, c -> {
+            java.util.List<ModelSet.Extra> extras = ModelSet.extras(c);
+            java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(StoreConfig.modelName(c)));
+            extras.forEach(e -> names.add(e.name()));
+            java.util.List<String> pins = StoreConfig.pins(c, names);
+            java.util.List<String> out = new java.util.ArrayList<>(java.util.List.of(pins.getFirst()));
+            for (int i = 0; i < extras.size(); i++) {
+                out.add(pins.get(i + 1) + "*" + extras.get(i).copies());
+            }
+            return String.join(",", out);
+        }));
+        return env;
+    }
+
+    /** The AWS SDK's own variables a local process or container takes from the caller: names only, values never written. */
+    public static final java.util.List<String> AWS_ENV = java.util.List.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION");
+
     /** The server's environment; port and model folder depend on where it runs. */
     public static Map<String, String> env(Config config, int port, String modelDir) {
         Map<String, String> env = new LinkedHashMap<>();
@@ -72,7 +113,9 @@ public final class ServerEnv {
             env.put("NEURON_LIBRARY_PATH", config.get("neuron_library_path"));
         }
         String extras = ModelSet.serverEntries(config, modelDir);
-        if (!extras.isEmpty()) {
+        if (StoreConfig.enabled(config)) {
+            env.putAll(storeEnv(config));
+        } else if (!extras.isEmpty()) {
             env.put("MODELS", extras);
         }
         if (!ModelSet.budget(config).isEmpty()) {

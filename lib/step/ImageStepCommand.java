@@ -31,10 +31,15 @@ public abstract class ImageStepCommand extends StepCommand {
 
     @Command(name = "push", description = "Pushes this script's image to the registry.")
     int push() {
+        pushModels();
         if (!noImagesLocally("push")) {
             new Images(config()).push(image);
         }
         return 0;
+    }
+
+    /** What push sends besides the image (pack: the models, to model_store); nothing by default. */
+    protected void pushModels() {
     }
 
     @Command(name = "pull", description = "Pulls this script's image from the registry.")

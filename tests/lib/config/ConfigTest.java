@@ -114,6 +114,20 @@ class ConfigTest {
     }
 
     @Test
+    void storeKeysAreCheckedLikeEveryKey() throws IOException {
+        Path ok = write("processor=cpu\n");
+        assertEquals("s3://my-models/team", Config.load(ok, Map.of("model_store", "s3://my-models/team")).get("model_store"));
+        assertTrue(badInput(() -> Config.load(ok, Map.of("model_store", "s3://My_Models/team"))).getMessage()
+                .startsWith("model_store=s3://My_Models/team: 'My_Models' is not a bucket name S3 accepts"));
+        assertTrue(badInput(() -> Config.load(ok, Map.of("model_store", "s3://models/../other"))).getMessage()
+                .startsWith("model_store=s3://models/../other: the prefix"));
+        assertEquals("s3_endpoint=localhost:9000 is not an http:// or https:// URL with a host (from -Ds3_endpoint)",
+                badInput(() -> Config.load(ok, Map.of("s3_endpoint", "localhost:9000"))).getMessage());
+        assertEquals("model_cache_size=lots is not a size (e.g. 10Gi, 512Mi or bytes) (from -Dmodel_cache_size)",
+                badInput(() -> Config.load(ok, Map.of("model_cache_size", "lots"))).getMessage());
+    }
+
+    @Test
     void requiredValuesMustNotBeEmpty() throws IOException {
         Path file = write("processor=\n");
         assertEquals("processor is empty; it needs a value (one of cpu, gpu, graviton, inf1, inf2) (in config.properties)",

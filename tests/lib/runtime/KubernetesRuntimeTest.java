@@ -103,6 +103,47 @@ class KubernetesRuntimeTest {
         assertEquals("16", c.getEnv().stream().filter(e -> e.getName().equals("NUM_MODELS")).findFirst().orElseThrow().getValue());
     }
 
+    /**
+     * With a model store the servers read it with the service account EKS Pod Identity maps to the
+     * reader role, cache into an emptyDir bounded by model_cache_size, and get the versions the
+     * store's index names now (pinned: a later push changes nothing until the next deploy).
+     */
+    @Test
+    void serverManifestsWithAModelStoreShowTheServiceAccountTheCacheAndThePinnedVersions() throws Exception {
+        try (support.S3Server s3 = support.S3Server.start()) {
+            s3.createBucket("models");
+            Path trace = Files.createDirectories(dir.resolve("trace"));
+            Files.write(trace.resolve("tiny-bert-qa.pt"), new byte[] {1, 2, 3});
+            Files.writeString(trace.resolve("tokenizer.json"), "{}");
+            Files.writeString(trace.resolve("metadata.json"), "{}");
+            String version;
+            try (lib.store.Blobs store = lib.store.ModelStores.open("s3://models/prod", s3.endpoint(), "us-east-1", s3.credentials())) {
+                version = lib.store.Publisher.publish(store, "tiny-bert-qa", trace, "tiny-bert-qa.pt",
+                        List.of("tiny-bert-qa.pt", "tokenizer.json", "metadata.json"), "fp32", "cpu").entry().version();
+            }
+            System.setProperty("aws.accessKeyId", support.S3Server.ACCESS_KEY);
+            System.setProperty("aws.secretAccessKey", support.S3Server.SECRET_KEY);
+            try {
+                Manifests m = new Manifests(config(Map.of("model_store", "s3://models/prod", "s3_endpoint", s3.endpoint(),
+                        "model_cache_size", "4Gi")));
+                Map<String, List<HasMetadata>> files = m.servers();
+                assertEquals(List.of("model-store-reader.yaml", "tiny-bert-qa-cpu-0.yaml", "tiny-bert-qa-cpu-1.yaml"), List.copyOf(files.keySet()));
+                String yaml = Manifests.yaml(files.get("model-store-reader.yaml")) + Manifests.yaml(files.get("tiny-bert-qa-cpu-0.yaml"));
+                assertFalse(yaml.contains(support.S3Server.SECRET_KEY) || yaml.contains(support.S3Server.ACCESS_KEY), "no credentials");
+                golden("server-cpu-store.yaml", yaml.replace(s3.endpoint(), "http://127.0.0.1:9000").replace(version, "0123456789ab"));
+                Deployment d = (Deployment) files.get("tiny-bert-qa-cpu-0.yaml").get(1);
+                var pod = d.getSpec().getTemplate().getSpec();
+                assertEquals("model-store-reader", pod.getServiceAccountName());
+                assertEquals("4Gi", pod.getVolumes().get(0).getEmptyDir().getSizeLimit().toString());
+                assertTrue(pod.getContainers().get(0).getEnv().stream()
+                        .anyMatch(e -> e.getName().equals("STORE_MODELS") && e.getValue().equals("tiny-bert-qa@" + version)));
+            } finally {
+                System.clearProperty("aws.accessKeyId");
+                System.clearProperty("aws.secretAccessKey");
+            }
+        }
+    }
+
     @Test
     void testJobsIdleClientsAndPrepullMatchTheirGoldenFiles() throws IOException {
         Manifests m = new Manifests(config(Map.of()));
