@@ -4,6 +4,7 @@
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
 //SOURCES lib/cli/Cli.java lib/cli/CliError.java lib/cli/Console.java lib/runtime/KubernetesRuntime.java lib/runtime/Prepull.java lib/config/ProcessorDefaults.java lib/runtime/Runtimes.java lib/step/StepCommand.java
+//SOURCES lib/image/ModelSet.java lib/store/StoreCatalog.java lib/store/StoreConfig.java
 
 import java.nio.file.Path;
 import lib.cli.Cli;
@@ -13,6 +14,9 @@ import lib.runtime.Prepull;
 import lib.config.ProcessorDefaults;
 import lib.cli.CliError;
 import lib.runtime.Runtimes;
+import lib.image.ModelSet;
+import lib.store.StoreCatalog;
+import lib.store.StoreConfig;
 import lib.step.StepCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -63,6 +67,24 @@ public class deploy extends StepCommand {
     @Command(name = "stop", description = "Stops and removes the servers.")
     int stop() {
         Runtimes.of(config()).deployStop();
+        return 0;
+    }
+
+    @Command(name = "models", description = {"With model_store: the models the servers serve, read from the store's index "
+            + "(name, version, size, precision)", "and the servers each model of the catalog is placed on (model_replicas, best first)."})
+    int models() {
+        if (!StoreConfig.enabled(config())) {
+            throw CliError.badInput("deploy models lists the catalog of a model store: set model_store (docs/model-store.md)");
+        }
+        StoreCatalog catalog = StoreCatalog.read(config(), ModelSet.catalog(config()), ModelSet.names(config()));
+        Console.table(catalog.table());
+        int[] perServer = catalog.modelsPerServer();
+        StringBuilder spread = new StringBuilder();
+        for (int s = 0; s < perServer.length; s++) {
+            spread.append(s == 0 ? "" : ", ").append("server ").append(s).append(": ").append(perServer[s]);
+        }
+        Console.info("%d models (%d of the catalog placed on %d of %d servers each; %s)", catalog.all().size(), catalog.catalog().size(),
+                Math.min(catalog.replicas(), catalog.servers()), catalog.servers(), spread);
         return 0;
     }
 

@@ -8,10 +8,10 @@ import java.util.random.RandomGenerator;
  * probability proportional to 1 / (k + 1)^skew, a Zipf law; skew 0 is uniform. Drawn by binary
  * search in the cumulative distribution, computed once.
  */
-final class Popularity {
+public final class Popularity {
     private final double[] cumulative;
 
-    Popularity(int models, double skew) {
+    public Popularity(int models, double skew) {
         if (models < 1 || !(skew >= 0) || Double.isInfinite(skew)) {
             throw new IllegalArgumentException("a popularity law needs 1 model or more and a skew of 0 or more, not " + models + " and " + skew);
         }
@@ -37,7 +37,7 @@ final class Popularity {
     }
 
     /** The next model. */
-    int pick(RandomGenerator random) {
+    public int pick(RandomGenerator random) {
         double u = random.nextDouble();
         int i = Arrays.binarySearch(cumulative, u);
         // an exact hit is model i's upper bound (u < cumulative[i] belongs to i); otherwise the insertion point

@@ -1,10 +1,11 @@
 package lib.runtime;
 
-//SOURCES ../config/ByteSize.java ../config/Config.java ../image/ModelSet.java ../store/StoreConfig.java
+//SOURCES ../config/ByteSize.java ../config/Config.java ../image/ModelSet.java ../store/StoreCatalog.java ../store/StoreConfig.java
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import lib.config.ByteSize;
+import lib.store.StoreCatalog;
 import lib.store.StoreConfig;
 import lib.config.Config;
 import lib.image.ModelSet;
@@ -55,14 +56,23 @@ public final class ServerEnv {
     /** Where a container keeps its pulled models (kubernetes: an emptyDir mounted there). */
     public static final String CONTAINER_CACHE_DIR = "/var/cache/models";
 
-    /** Pins read from the store's index, once per command (a Config is one command's). */
-    private static final Map<Config, String> PINS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    /** What the store serves, read from its index once per command (a Config is one command's). */
+    private static final Map<Config, StoreCatalog> CATALOGS = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /**
+     * The models this deploy's servers serve from the store, pinned at their versions in the
+     * index and placed over the servers; the servers and the load clients of one command share it.
+     */
+    public static StoreCatalog catalog(Config config) {
+        return CATALOGS.computeIfAbsent(config, c -> StoreCatalog.read(c, ModelSet.catalog(c), ModelSet.names(c)));
+    }
 
     /**
      * With model_store set: the store, its endpoint, the disk cache, and STORE_MODELS, each model
      * as name@version (read from the index once: a later push changes no server until the next
-     * deploy), extra_models with their copies as name@version*copies. Credentials are never
-     * in it: servers find them as the SDK does (environment, profile, the pod's identity).
+     * deploy), extra_models with their copies as name@version*copies, then every model of the
+     * catalog extra_models selects (one copy each, loaded on demand under the budget). Credentials
+     * are never in it: servers find them as the SDK does (environment, profile, the pod's identity).
      */
     static Map<String, String> storeEnv(Config config) {
         Map<String, String> env = new LinkedHashMap<>();
@@ -73,17 +83,14 @@ public final class ServerEnv {
         String dir = config.get("model_cache_dir");
         env.put("MODEL_CACHE_DIR", dir.equals("auto") ? CONTAINER_CACHE_DIR : dir);
         env.put("MODEL_CACHE_SIZE", Long.toString(ByteSize.parse(config.get("model_cache_size"))));
-        env.put("STORE_MODELS", PINS.computeIfAbsent(config, c -> {
-            java.util.List<ModelSet.Extra> extras = ModelSet.extras(c);
-            java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of(StoreConfig.modelName(c)));
-            extras.forEach(e -> names.add(e.name()));
-            java.util.List<String> pins = StoreConfig.pins(c, names);
-            java.util.List<String> out = new java.util.ArrayList<>(java.util.List.of(pins.getFirst()));
-            for (int i = 0; i < extras.size(); i++) {
-                out.add(pins.get(i + 1) + "*" + extras.get(i).copies());
-            }
-            return String.join(",", out);
-        }));
+        StoreCatalog catalog = catalog(config);
+        java.util.List<ModelSet.Extra> extras = ModelSet.extras(config);
+        java.util.List<String> out = new java.util.ArrayList<>(java.util.List.of(catalog.named().getFirst().pinned()));
+        for (int i = 0; i < extras.size(); i++) {
+            out.add(catalog.named().get(i + 1).pinned() + "*" + extras.get(i).copies());
+        }
+        catalog.catalog().forEach(e -> out.add(e.pinned()));
+        env.put("STORE_MODELS", String.join(",", out));
         return env;
     }
 
