@@ -96,6 +96,19 @@ class PlacementTest {
     }
 
     @Test
+    void theDocsExampleIsWhatTheFunctionGives() throws java.io.IOException {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("docs/many-models.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^(bert-\\d{4}) .* (\\d),(\\d)$").matcher(doc);
+        int rows = 0;
+        while (m.find()) {
+            rows++;
+            assertArrayEquals(new int[] {Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3))}, Placement.preferred(m.group(1), 3, 2),
+                    m.group());
+        }
+        assertEquals(4, rows, "the example's rows in docs/many-models.md");
+    }
+
+    @Test
     void nonsenseCountsAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> Placement.preferred("m", 0, 1));
         assertThrows(IllegalArgumentException.class, () -> Placement.preferred("m", 3, 0));
