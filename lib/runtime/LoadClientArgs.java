@@ -1,6 +1,6 @@
 package lib.runtime;
 
-//SOURCES ../cli/CliError.java ../config/Config.java ../image/ModelSet.java
+//SOURCES ../cli/CliError.java ../config/Config.java ../image/ModelSet.java ServerEnv.java
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +16,8 @@ import lib.image.ModelSet;
  *       [--requests N] [--frequency SECONDS]                    (rnd, seq)
  *       [--threads N] [--duration S] [--interval S] [--warmup S] [--rate R] [--post]   (bmk)
  *       [--max-error-rate FRACTION]   (seq, rnd, bmk: exit 1 above it, or when none succeeded)
+ *       [--catalog NAME,... --replicas R --skew S]   (a store's catalog: /predictions/NAME, each model
+ *                                      to one of its R preferred servers, models by a Zipf law of exponent S)
  *       [--results DIR]
  * </pre>
  * A finished bmk client prints one line starting with {@link BenchmarkResult#PREFIX}, followed by JSON
@@ -44,6 +46,11 @@ public final class LoadClientArgs {
         }
         if (resultsDir != null) {
             args.addAll(List.of("--results", resultsDir));
+        }
+        if (!config.get("model_store").isBlank() && !ModelSet.catalog(config).isEmpty()) {
+            // the catalog the servers were handed (read once per command), placed as they count themselves
+            args.addAll(List.of("--catalog", String.join(",", ServerEnv.catalog(config).catalogNames()),
+                    "--replicas", config.get("model_replicas"), "--skew", config.get("bmk_model_skew")));
         }
         return args;
     }

@@ -91,7 +91,11 @@ class ServerEnvTest {
     @Test
     void badExtraModelsAndBudgetsAreOneLineErrors() {
         Map<String, String> cases = Map.of(
-                "squad", "extra_models entry 'squad' must be name=source or name=source*copies (source as model_source)",
+                // a name without a source selects a model of a store's catalog: without a store, that is the error
+                "squad", "extra_models=squad names models of a store's catalog: set model_store (docs/model-store.md), or give each model "
+                        + "a source (name=source)",
+                "../x", "extra_models entry '../x' must be name=source[*copies], a model name of the store, a prefix followed by * "
+                        + "(bert-*), or * (every model of the store)",
                 "model3=bundled", "extra_models entry 'model3=bundled': model<N> names copies; choose another name (source as model_source)",
                 "tiny-bert-qa=bundled", "extra_models entry 'tiny-bert-qa=bundled': the name tiny-bert-qa is taken (source as model_source)",
                 "a=bundled*0", "extra_models entry 'a=bundled*0': copies must be at least 1 (source as model_source)");
