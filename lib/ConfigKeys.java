@@ -112,6 +112,7 @@ public final class ConfigKeys {
         add(integer("bmk_interval", "10", "bmk seconds between progress lines"));
         add(count("bmk_warmup", "5", "bmk warm-up seconds, not counted"));
         add(decimal("bmk_rate", "0", "bmk requests per second per client (open loop); 0 = closed loop"));
+        add(integer("bmk_connections", "64", "bmk open loop: most requests in flight per client (connections to each server)"));
         add(bool("bmk_post", "False", "bmk sends POST requests with a JSON body"));
         // seq, rnd and bmk clients exit 1 (and test run fails) when none succeeded or more than this share failed
         add(decimal("bmk_max_error_rate", "0", "share of failed requests (0 to 1) above which a seq, rnd or bmk client fails"));
