@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ProtocolException;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -26,7 +27,7 @@ final class Connection implements Closeable {
     private Socket socket;
     private InputStream in;
     private OutputStream out;
-    private boolean reused;
+    private boolean answering;
     private byte[] body = new byte[1024];
     private int bodyLength;
     private final StringBuilder line = new StringBuilder(128);
@@ -40,23 +41,24 @@ final class Connection implements Closeable {
 
     /**
      * Sends one request and returns the status code of its answer. A kept-alive connection the
-     * server closed while it was idle is opened again once, as long as no byte of an answer came.
+     * server closed while it was idle (end of stream or reset before any byte of an answer) is
+     * opened again once; a timeout is not retried.
      */
     int send(byte[] request) throws IOException {
-        boolean retry = reused;
+        boolean idle = socket != null;
         try {
             return exchange(request);
-        } catch (IdleClosed e) {
+        } catch (IOException e) {
             close();
-            if (!retry) {
-                throw new EOFException("the server closed the connection without an answer");
+            if (!idle || answering || e instanceof SocketTimeoutException) {
+                throw e;
             }
-            try {
-                return exchange(request);
-            } catch (IdleClosed again) {
-                close();
-                throw new EOFException("the server closed the connection without an answer");
-            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        try {
+            return exchange(request);
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -77,15 +79,15 @@ final class Connection implements Closeable {
             socket = s;
             in = new BufferedInputStream(s.getInputStream(), 8192);
             out = s.getOutputStream();
-            reused = false;
         }
+        answering = false;
         out.write(request);
         out.flush();
         int first = in.read();
         if (first < 0) {
-            throw new IdleClosed();
+            throw new EOFException("the server closed the connection without an answer");
         }
-        reused = true;
+        answering = true;
         String status = readLine(first);
         if (!status.startsWith("HTTP/1.") || status.length() < 12) {
             throw new ProtocolException("not an HTTP/1.x status line: " + status);
@@ -179,13 +181,6 @@ final class Connection implements Closeable {
                 // closing is all that is left to do
             }
             socket = null;
-        }
-    }
-
-    /** The connection ended before the first byte of an answer. */
-    private static final class IdleClosed extends IOException {
-        IdleClosed() {
-            super("closed before an answer");
         }
     }
 }
