@@ -62,8 +62,9 @@ public final class ClientVsWrk {
     }
 
     static void compare(String url, Path script, int[] connections, int rounds, double seconds) throws Exception {
-        System.out.println("| connections, round | generator | requests/s | p50 ms | p99 ms | CPU ms/request | requests/s client/wrk | CPU client/wrk |");
-        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        System.out.println("| connections, round | generator | requests/s | p50 ms | p99 ms | CPU ms/request | requests/s client/wrk | CPU client/wrk"
+                + " | client's 1st s / median s |");
+        System.out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (int c : connections) {
             List<Double> rate = new ArrayList<>();
             List<Double> cpu = new ArrayList<>();
@@ -74,16 +75,17 @@ public final class ClientVsWrk {
                 rate.add(client.rate() / wrk.rate());
                 cpu.add(client.cpuMs() / wrk.cpuMs());
                 addedP50.add(client.p50Ms() - wrk.p50Ms());
-                System.out.printf(Locale.ROOT, "| %d, round %d | wrk | %s | | |%n", c, round, wrk.cells());
-                System.out.printf(Locale.ROOT, "| %d, round %d | load client | %s | %.2f | %.1f |%n", c, round, client.cells(),
-                        rate.getLast(), cpu.getLast());
+                System.out.printf(Locale.ROOT, "| %d, round %d | wrk | %s | | | |%n", c, round, wrk.cells());
+                System.out.printf(Locale.ROOT, "| %d, round %d | load client | %s | %.2f | %.1f | %.2f |%n", c, round, client.cells(),
+                        rate.getLast(), cpu.getLast(), client.firstSecond());
             }
-            System.out.printf(Locale.ROOT, "| **%d, median of %d rounds** | | | p50 client - wrk: **%.3f ms** | | | **%.2f** | **%.1f** |%n", c,
+            System.out.printf(Locale.ROOT, "| **%d, median of %d rounds** | | | p50 client - wrk: **%.3f ms** | | | **%.2f** | **%.1f** | |%n", c,
                     rounds, BenchSupport.median(addedP50), BenchSupport.median(rate), BenchSupport.median(cpu));
         }
     }
 
-    record Run(double rate, double p50Ms, double p99Ms, double cpuMs) {
+    /** firstSecond: the client's requests in its first second over its median second (its JIT warm-up); NaN for wrk. */
+    record Run(double rate, double p50Ms, double p99Ms, double cpuMs, double firstSecond) {
         String cells() {
             return String.format(Locale.ROOT, "%.0f | %.3f | %.3f | %.4f", rate, p50Ms, p99Ms, cpuMs);
         }
@@ -99,7 +101,7 @@ public final class ClientVsWrk {
             command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                     System.getProperty("java.class.path"), "client.LoadClient", "bmk", "--server", url, "--models", "1",
                     "--threads", Integer.toString(connections), "--warmup", "0", "--duration", Long.toString(whole),
-                    "--interval", Long.toString(whole)));
+                    "--interval", "1"));
         }
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
@@ -110,11 +112,14 @@ public final class ClientVsWrk {
         double cpuMs = (Long.parseLong(cpu.group(1)) + Long.parseLong(cpu.group(2))) * 10.0;
         if (generator.equals("wrk")) {
             double rate = WrkCeiling.rate(out);
-            return new Run(rate, WrkCeiling.percentile(out, "50%"), WrkCeiling.percentile(out, "99%"), cpuMs / (rate * whole));
+            return new Run(rate, WrkCeiling.percentile(out, "50%"), WrkCeiling.percentile(out, "99%"), cpuMs / (rate * whole), Double.NaN);
         }
         BenchmarkResult r = BenchmarkResult.parse(out.lines().filter(l -> l.startsWith(BenchmarkResult.PREFIX)).findFirst().orElseThrow());
         var h = r.latencies();
-        return new Run(r.throughput(), h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, cpuMs / r.requests());
+        double first = r.intervals().getFirst().requests();
+        double median = BenchSupport.median(r.intervals().stream().map(v -> (double) v.requests()).toList());
+        return new Run(r.throughput(), h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, cpuMs / r.requests(),
+                first / median);
     }
 
     /** A server that answers every request at once with the same small JSON: a blocking socket per connection. */
