@@ -107,7 +107,7 @@ public final class ConfigKeys {
         add(text("test_instance_type", "c5.4xlarge", "Kubernetes node type of the test pods"));
         add(text("test_namespace", "mpi", "Kubernetes namespace of the test pods"));
         add(text("test_dir", "app-${test_image_name}-${instance_type}", "folder of the generated test manifests"));
-        add(integer("bmk_threads", "2", "bmk worker threads per client"));
+        add(integer("bmk_threads", "2", "bmk closed loop: worker threads per client"));
         add(integer("bmk_duration", "180", "bmk measured seconds"));
         add(integer("bmk_interval", "10", "bmk seconds between progress lines"));
         add(count("bmk_warmup", "5", "bmk warm-up seconds, not counted"));
