@@ -19,7 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import lib.BenchmarkResult;
+import lib.report.BenchmarkResult;
 
 /**
  * The load client as an instrument: bmk (closed loop) and wrk (C, one thread) take turns at the

@@ -99,8 +99,8 @@ public final class HttpClients {
         double requests = switch (candidate) {
             case "wrk" -> WrkCeiling.rate(out) * whole;
             case "load-client" -> {
-                lib.BenchmarkResult r = lib.BenchmarkResult.parse(out.lines().filter(l -> l.startsWith(lib.BenchmarkResult.PREFIX))
-                        .findFirst().orElseThrow());
+                String line = out.lines().filter(l -> l.startsWith(lib.report.BenchmarkResult.PREFIX)).findFirst().orElseThrow();
+                lib.report.BenchmarkResult r = lib.report.BenchmarkResult.parse(line);
                 yield r.errors() > 0 ? 0 : r.requests();
             }
             default -> Double.parseDouble(out.lines().filter(l -> l.startsWith("requests ")).findFirst().orElseThrow().substring(9));

@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import lib.BenchmarkResult;
+import lib.report.BenchmarkResult;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
 import org.HdrHistogram.Recorder;
@@ -93,11 +93,12 @@ final class Benchmark {
         long intervalStart = measureFrom;
         while (intervalStart < measureUntil) {
             waitUntil(Math.min(intervalStart + nanos(s.interval()), measureUntil));
-            long now = Math.min(System.nanoTime(), measureUntil);
+            long now = System.nanoTime();
             if (now >= measureUntil) { // the last interval ends when the last measured request is answered
                 for (Thread w : workers) {
                     w.join();
                 }
+                now = Math.max(measureUntil, System.nanoTime());
             }
             interval = recorder.getIntervalHistogram(interval);
             total.add(interval);
@@ -143,7 +144,7 @@ final class Benchmark {
                     }
                     waitUntil(due);
                     if (System.nanoTime() >= measureUntil) {
-                        return; // due in time but left too late: counted as not sent
+                        return; // due in time, but could not leave before the end: reported as not sent
                     }
                 } else {
                     due = System.nanoTime();
@@ -214,8 +215,8 @@ final class Benchmark {
                     : String.format(Locale.ROOT, "   %d requests waited for a connection: all %d were busy (bmk_connections reached);"
                             + " their wait counts in their latency", r.late(), settings.connections()));
             if (due > r.requests()) {
-                out.printf(Locale.ROOT, "   %d of %d requests due were not sent before the end: the server fell behind the rate%n",
-                        due - r.requests(), due);
+                out.printf(Locale.ROOT, "   %d of %d requests due could not leave before the end (no free connection, or this client"
+                        + " short of CPU); they are not counted%n", due - r.requests(), due);
             }
         }
         if (settings.results() != null) {

@@ -2,7 +2,7 @@
 //JAVA 21+
 //JAVAC_OPTIONS --release 21
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES Benchmark.java Connection.java Targets.java ../lib/BenchmarkResult.java
+//SOURCES Benchmark.java Connection.java Targets.java ../lib/report/BenchmarkResult.java
 package client;
 
 import java.io.IOException;
@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import lib.BenchmarkResult;
+import lib.report.BenchmarkResult;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
