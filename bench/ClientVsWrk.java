@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import lib.report.BenchmarkResult;
 
 /**
- * The load client as an instrument: bmk (closed loop) and wrk (C, one thread) take turns at the
+ * The load client as an instrument: bmk (closed loop) and wrk (C, one thread, no script) take turns at the
  * same connections against one server, each a whole run of `seconds` from its process's start
  * (JVM start and JIT included, no warm-up left out): requests/s, p50 and p99 as each reports
  * them, and each generator's CPU per request (user + system of its whole process). Then both
@@ -96,7 +96,8 @@ public final class ClientVsWrk {
         long whole = Math.max(1, Math.round(seconds));
         List<String> command = new ArrayList<>(List.of("sh", "-c", "\"$@\" && echo \"generator-cpu: $(cut -d' ' -f16,17 /proc/$$/stat)\"", "gen"));
         if (generator.equals("wrk")) {
-            command.addAll(List.of("wrk", "-t1", "-c" + connections, "-d" + whole + "s", "--latency", "-s", script.toString(), url));
+            // the path in the URL, no Lua script: wrk's cheapest way to send
+            command.addAll(List.of("wrk", "-t1", "-c" + connections, "-d" + whole + "s", "--latency", url + "/predictions/model0"));
         } else {
             command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                     System.getProperty("java.class.path"), "client.LoadClient", "bmk", "--server", url, "--models", "1",

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 /**
  * Which HTTP client the load client should send with: each candidate as a process of its own,
  * closed loop at the same connections against one server of the bundled model, taking turns with
- * wrk (C, one thread), for a whole run of `seconds` (JVM start and JIT included, as a user's run
+ * wrk (C, one thread, the path in its URL), for a whole run of `seconds` (JVM start and JIT included, as a user's run
  * has them). The candidates: the JDK's HttpClient (a request built once, body discarded), Jetty's
  * HttpClient (the Jetty of the Javalin server) and Apache HttpClient 5 classic with a pooling
  * manager, each with a thread per connection; and the load client itself (bmk, a blocking socket
@@ -80,7 +80,7 @@ public final class HttpClients {
         String cp = System.getProperty("java.class.path");
         long whole = Math.max(1, Math.round(seconds));
         switch (candidate) {
-            case "wrk" -> command.addAll(List.of("wrk", "-t1", "-c" + connections, "-d" + whole + "s", "-s", script.toString(), url));
+            case "wrk" -> command.addAll(List.of("wrk", "-t1", "-c" + connections, "-d" + whole + "s", url + "/predictions/model0"));
             case "load-client" -> command.addAll(List.of(java, "-cp", cp, "client.LoadClient", "bmk", "--server", url, "--models", "1",
                     "--threads", Integer.toString(connections), "--warmup", "0", "--duration", Long.toString(whole),
                     "--interval", Long.toString(whole)));
