@@ -185,5 +185,9 @@ class LoadClientTest {
         assertEquals(2, run("bmk"));
         assertEquals(2, run("seq", "--server", url, "--max-error-rate", "1.5"));
         assertEquals(2, run("seq", "--server", url, "--max-error-rate", "NaN"));
+        assertEquals(2, run("bmk", "--server", url, "--rate", "10", "--connections", "0"));
+        assertEquals(2, run("bmk", "--server", url, "--interval", "0"));
+        assertEquals(2, run("seq", "--server", "https://127.0.0.1:1"), "only plain http");
+        assertEquals(0, seen.size(), "nothing sent");
     }
 }
