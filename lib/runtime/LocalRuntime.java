@@ -1,6 +1,6 @@
 package lib.runtime;
 
-//SOURCES ../config/Artifacts.java ../cli/CliError.java ../config/Config.java ../cli/Console.java LocalProcess.java ../config/Names.java Orchestrator.java ../image/Pack.java Readiness.java ServerEnv.java ServingRuntime.java ../cli/Shell.java LoadClientArgs.java
+//SOURCES ../config/Artifacts.java ../cli/CliError.java ../config/Config.java ../cli/Console.java LocalProcess.java ../config/Names.java Orchestrator.java ../image/Pack.java Readiness.java ServerEnv.java OrchestratedRuntime.java ../cli/Shell.java LoadClientArgs.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -29,17 +29,20 @@ import lib.image.Pack;
  * runtime=local: servers and test clients are plain JVM processes on this machine, started from
  * the pack folder and the client jar, with their pid, port and log under .jdo/local/.
  */
-public final class LocalRuntime implements ServingRuntime {
-
-    private final Config config;
+public final class LocalRuntime extends OrchestratedRuntime {
     private final Names names;
     private final Shell shell;
     private final Mechanics mechanics = new Mechanics();
 
     public LocalRuntime(Config config) {
-        this.config = config;
+        super(config);
         this.names = new Names(config);
         this.shell = new Shell(config.verbose());
+    }
+
+    @Override
+    Orchestrator.Mechanics mechanics() {
+        return mechanics;
     }
 
     private Path stateDir(String kind) {
@@ -77,11 +80,6 @@ public final class LocalRuntime implements ServingRuntime {
     }
 
     // ---------------------------------------------------------------- deploy
-
-    @Override
-    public void deployRun() {
-        new Orchestrator(config, mechanics).deployRun();
-    }
 
     /** The first port from `from` on that nobody listens on and that is not taken yet. */
     public static int freePort(int from, Set<Integer> taken) {
@@ -183,17 +181,7 @@ public final class LocalRuntime implements ServingRuntime {
         shell.run(List.of(sh), p.env(), p.dir());
     }
 
-    @Override
-    public void deployStop() {
-        new Orchestrator(config, mechanics).stop(true);
-    }
-
     // ---------------------------------------------------------------- test
-
-    @Override
-    public void testRun(String test) {
-        new Orchestrator(config, mechanics).testRun(test);
-    }
 
     private static int waitFor(Process p) {
         try {
@@ -231,11 +219,6 @@ public final class LocalRuntime implements ServingRuntime {
     @Override
     public void testExec(int client) {
         exec(client(client));
-    }
-
-    @Override
-    public void testStop() {
-        new Orchestrator(config, mechanics).stop(false);
     }
 
     @Override
