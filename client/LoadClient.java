@@ -2,32 +2,18 @@
 //JAVA 21+
 //JAVAC_OPTIONS --release 21
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../lib/report/BenchmarkResult.java
+//SOURCES Benchmark.java Connection.java Targets.java ../lib/report/BenchmarkResult.java
 package client;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
 import lib.report.BenchmarkResult;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.HistogramLogWriter;
-import org.HdrHistogram.Recorder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,10 +21,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * The load client of the test step. seq and rnd send one request at a time like the original's
- * curl scripts; bmk measures throughput and latency under load with HdrHistogram, after a warm-up
- * that is not counted, either closed loop (each worker waits for its answer) or open loop at a
- * fixed rate, where latency counts from when a request was due, so a slow server cannot hide its
- * queueing (coordinated omission, as wrk2 corrects it).
+ * curl scripts; bmk ({@link Benchmark}) measures throughput and latency under load, closed or open
+ * loop. Requests are prepared once ({@link Targets}) and sent on kept-alive connections
+ * ({@link Connection}), so the client adds little to what it measures.
  */
 @Command(name = "load-client", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Sends requests to model servers: seq, rnd, bmk, or idle (waits, for a shell).")
@@ -70,8 +55,12 @@ public class LoadClient implements Callable<Integer> {
     @Option(names = "--frequency", defaultValue = "0.01", description = "seq, rnd: seconds between requests")
     double frequency;
 
-    @Option(names = "--threads", defaultValue = "2", description = "bmk: worker threads")
+    @Option(names = "--threads", defaultValue = "2", description = "bmk closed loop: worker threads, one connection to each server each")
     int threads;
+
+    @Option(names = "--connections", defaultValue = "64",
+            description = "bmk open loop: at most this many requests in flight (connections to each server)")
+    int connections;
 
     @Option(names = "--duration", defaultValue = "180", description = "bmk: measured seconds")
     double duration;
@@ -88,7 +77,7 @@ public class LoadClient implements Callable<Integer> {
     @Option(names = "--post", description = "Send POST requests with a JSON body instead of GET")
     boolean post;
 
-    @Option(names = "--timeout", defaultValue = "30", description = "Seconds before a request counts as failed")
+    @Option(names = "--timeout", defaultValue = "30", description = "Seconds to connect, or to wait for bytes of an answer, before a request fails")
     double timeout;
 
     @Option(names = "--results", paramLabel = "DIR", description = "bmk: write <name>.hlog and <name>.json here")
@@ -99,7 +88,8 @@ public class LoadClient implements Callable<Integer> {
     double maxErrorRate;
 
     PrintStream out = System.out;
-    private HttpClient http;
+    private Targets targets;
+    private Connection[] pool;
 
     public static void main(String... args) {
         System.exit(new CommandLine(new LoadClient()).execute(args));
@@ -108,7 +98,7 @@ public class LoadClient implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!List.of("seq", "rnd", "bmk", "idle").contains(test)) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "unknown test '" + test + "': use seq, rnd, bmk or idle");
+            throw usage("unknown test '" + test + "': use seq, rnd, bmk or idle");
         }
         if (test.equals("idle")) {
             out.println("idle: waiting for a shell (test.java exec) or a stop (test.java stop)");
@@ -116,13 +106,21 @@ public class LoadClient implements Callable<Integer> {
             Thread.sleep(Long.MAX_VALUE);
         }
         if (servers.isEmpty() || models < 1) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "give at least one --server and --models of 1 or more");
+            throw usage("give at least one --server and --models of 1 or more");
         }
         if (!(maxErrorRate >= 0 && maxErrorRate <= 1)) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--max-error-rate must be from 0 to 1, not " + maxErrorRate);
+            throw usage("--max-error-rate must be from 0 to 1, not " + maxErrorRate);
         }
-        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        if (threads < 1 || connections < 1 || !(duration > 0) || !(interval > 0) || !(warmup >= 0) || !(rate >= 0)
+                || !(timeout > 0) || !(frequency >= 0) || requests < 0) {
+            throw usage("--threads and --connections must be 1 or more, --duration, --interval and --timeout more than 0,"
+                    + " --warmup, --rate, --frequency and --requests 0 or more");
+        }
+        try {
+            targets = new Targets(servers, models, post ? POST_BODY : null);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
         return switch (test) {
             case "seq" -> sequential();
             case "rnd" -> random();
@@ -130,12 +128,27 @@ public class LoadClient implements Callable<Integer> {
         };
     }
 
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(new CommandLine(this), message);
+    }
+
+    /** bmk: the benchmark, and its verdict. */
+    int benchmark() throws IOException, InterruptedException {
+        BenchmarkResult r = new Benchmark(new Benchmark.Settings(name, threads, connections, rate, warmup, duration, interval,
+                timeoutMillis(), results), targets, out).run();
+        return verdict(r.requests(), r.errors());
+    }
+
+    private int timeoutMillis() {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, Math.round(timeout * 1000)));
+    }
+
     /** One request to every model of every server, in order. */
     int sequential() {
         int failed = 0;
         for (int s = 0; s < servers.size(); s++) {
             for (int m = 0; m < models; m++) {
-                failed += report(s, m, send(s, m)) ? 0 : 1;
+                failed += report(targets.get(s, m)) ? 0 : 1;
                 pause(frequency);
             }
         }
@@ -146,11 +159,9 @@ public class LoadClient implements Callable<Integer> {
     /** num_requests requests to a random server and model, `frequency` seconds apart. */
     int random() {
         int failed = 0;
-        ThreadLocalRandom random = ThreadLocalRandom.current();
+        SplittableRandom random = new SplittableRandom();
         for (int i = 0; i < requests; i++) {
-            int s = random.nextInt(servers.size());
-            int m = random.nextInt(models);
-            failed += report(s, m, send(s, m)) ? 0 : 1;
+            failed += report(targets.pick(random)) ? 0 : 1;
             pause(frequency);
         }
         out.printf("rnd: %d requests, %d failed%n", requests, failed);
@@ -179,165 +190,29 @@ public class LoadClient implements Callable<Integer> {
         return 1;
     }
 
-    private boolean report(int s, int m, Outcome o) {
-        out.printf("server %s model%d: %s %.1f ms %s%n", servers.get(s), m, o.status(), o.nanos() / 1e6, o.body());
-        out.flush();
-        return o.ok();
-    }
-
-    record Outcome(String status, long nanos, String body) {
-        boolean ok() {
-            return status.equals("200");
+    /** Sends one request on a connection to its server (kept between calls) and prints its outcome. */
+    private boolean report(Targets.Target t) {
+        if (pool == null) {
+            pool = new Connection[servers.size()];
         }
-    }
-
-    /** Sends one request; any failure becomes an outcome named by its status or exception. */
-    Outcome send(int server, int model) {
+        Connection c = pool[t.server()];
+        if (c == null) {
+            c = pool[t.server()] = new Connection(t.host(), t.port(), timeoutMillis());
+        }
         long start = System.nanoTime();
+        String status;
+        String body;
         try {
-            HttpResponse<String> response = http.send(request(server, model), HttpResponse.BodyHandlers.ofString());
-            return new Outcome(Integer.toString(response.statusCode()), System.nanoTime() - start, response.body().strip());
+            status = Integer.toString(c.send(t.request()));
+            body = c.body().strip();
         } catch (IOException e) {
-            return new Outcome(e.getClass().getSimpleName(), System.nanoTime() - start, String.valueOf(e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Outcome("interrupted", System.nanoTime() - start, "");
+            status = e.getClass().getSimpleName();
+            body = String.valueOf(e.getMessage());
         }
-    }
-
-    private HttpRequest request(int server, int model) {
-        URI uri = URI.create(servers.get(server).toString().replaceAll("/+$", "") + "/predictions/model" + model);
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMillis((long) (timeout * 1000)));
-        if (post) {
-            return b.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(POST_BODY)).build();
-        }
-        return b.GET().build();
-    }
-
-    /** The benchmark: workers send until the measured duration is over; a reporter prints intervals. */
-    int benchmark() throws Exception {
-        boolean open = rate > 0;
-        Recorder recorder = new Recorder(BenchmarkResult.HIGHEST_MICROS, BenchmarkResult.DIGITS);
-        Map<String, LongAdder> errors = new ConcurrentHashMap<>();
-        long begin = System.nanoTime();
-        long measureFrom = begin + seconds(warmup);
-        long measureUntil = measureFrom + seconds(duration);
-        AtomicLong tickets = new AtomicLong();
-        long periodNanos = open ? (long) (1e9 / rate) : 0;
-
-        out.printf("bmk %s: %s, %d threads%s, %d server(s) x %d models, %.0f s warm-up, %.0f s measured%n", name,
-                open ? "open loop" : "closed loop", threads, open ? String.format(Locale.ROOT, ", %.1f requests/s", rate) : "",
-                servers.size(), models, warmup, duration);
+        out.printf(Locale.ROOT, "server %s model%d: %s %.1f ms %s%n", servers.get(t.server()), t.model(), status,
+                (System.nanoTime() - start) / 1e6, body);
         out.flush();
-        List<Thread> workers = new java.util.ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            workers.add(Thread.ofPlatform().name("bmk-" + t).start(() -> {
-                ThreadLocalRandom random = ThreadLocalRandom.current();
-                while (true) {
-                    long due = open ? begin + tickets.getAndIncrement() * periodNanos : System.nanoTime();
-                    if (due >= measureUntil) {
-                        return;
-                    }
-                    if (open) {
-                        waitUntil(due);
-                    }
-                    Outcome o = send(random.nextInt(servers.size()), random.nextInt(models));
-                    long end = System.nanoTime();
-                    if (due >= measureFrom) {
-                        recorder.recordValue(Math.max(1, Math.min((end - due) / 1000, BenchmarkResult.HIGHEST_MICROS)));
-                        if (!o.ok()) {
-                            errors.computeIfAbsent(o.status(), k -> new LongAdder()).increment();
-                        }
-                    }
-                }
-            }));
-        }
-
-        Histogram total = BenchmarkResult.newHistogram();
-        HistogramLogWriter log = null;
-        if (results != null) {
-            Files.createDirectories(results);
-            log = new HistogramLogWriter(results.resolve(name + ".hlog").toFile());
-            log.outputLogFormatVersion();
-            log.outputStartTime(System.currentTimeMillis() + (measureFrom - System.nanoTime()) / 1_000_000);
-            log.outputLegend();
-        }
-        waitUntil(measureFrom);
-        Histogram interval = null;
-        List<BenchmarkResult.Interval> intervals = new java.util.ArrayList<>();
-        Map<String, Long> errorsBefore = Map.of();
-        long intervalStart = System.nanoTime();
-        while (intervalStart < measureUntil) {
-            waitUntil(Math.min(intervalStart + seconds(this.interval), measureUntil));
-            interval = recorder.getIntervalHistogram(interval);
-            long now = System.nanoTime();
-            total.add(interval);
-            Map<String, Long> errorsNow = snapshot(errors);
-            intervals.add(BenchmarkResult.Interval.of((intervalStart - measureFrom) / 1e9, (now - measureFrom) / 1e9, interval,
-                    difference(errorsNow, errorsBefore)));
-            errorsBefore = errorsNow;
-            if (log != null) {
-                interval.setStartTimeStamp((intervalStart - begin) / 1_000_000);
-                interval.setEndTimeStamp((now - begin) / 1_000_000);
-                log.outputIntervalHistogram(interval);
-            }
-            out.println(intervalLine(interval, (now - intervalStart) / 1e9, count(errors)));
-            out.flush();
-            intervalStart = now;
-        }
-        for (Thread w : workers) {
-            w.join();
-        }
-        total.add(recorder.getIntervalHistogram());
-
-        Map<String, Long> byStatus = snapshot(errors);
-        BenchmarkResult result = BenchmarkResult.of(name, open ? "open" : "closed", threads, rate, duration, total,
-                count(errors), byStatus, intervals);
-        if (results != null) {
-            log.close();
-            Files.writeString(results.resolve(name + ".json"), result.toLine().substring(BenchmarkResult.PREFIX.length()) + "\n");
-        }
-        printSummary(result, total);
-        out.println(result.toLine());
-        out.flush();
-        return verdict(result.requests(), result.errors());
-    }
-
-    private static Map<String, Long> snapshot(Map<String, LongAdder> errors) {
-        Map<String, Long> copy = new TreeMap<>();
-        errors.forEach((k, v) -> copy.put(k, v.sum()));
-        return copy;
-    }
-
-    /** Errors by status since `before`, leaving out the statuses that did not grow. */
-    private static Map<String, Long> difference(Map<String, Long> now, Map<String, Long> before) {
-        Map<String, Long> delta = new TreeMap<>();
-        now.forEach((k, v) -> {
-            long d = v - before.getOrDefault(k, 0L);
-            if (d > 0) {
-                delta.put(k, d);
-            }
-        });
-        return delta;
-    }
-
-    /** The original client's progress line: a Python dict with seconds as strings. */
-    static String intervalLine(Histogram h, double seconds, long errors) {
-        return String.format(Locale.ROOT, "{'pid': %d, 'throughput': %.1f, 'p50': '%.3f', 'p90': '%.3f', 'p95': '%.3f', 'errors': '%d'}",
-                ProcessHandle.current().pid(), seconds > 0 ? h.getTotalCount() / seconds : 0.0,
-                h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(95) / 1e6, errors);
-    }
-
-    private void printSummary(BenchmarkResult r, Histogram h) {
-        out.printf(Locale.ROOT, "Summary of %s (%s loop, %d threads, %.0f s measured):%n", r.client(), r.mode(), r.threads(), r.durationSeconds());
-        out.printf(Locale.ROOT, "   requests %d, errors %d, throughput %.1f requests/s%n", r.requests(), r.errors(), r.throughput());
-        out.printf(Locale.ROOT, "   latency (s): p50 %.4f  p90 %.4f  p95 %.4f  p99 %.4f  p99.9 %.4f  max %.4f%n",
-                h.getValueAtPercentile(50) / 1e6, h.getValueAtPercentile(90) / 1e6, h.getValueAtPercentile(95) / 1e6,
-                h.getValueAtPercentile(99) / 1e6, h.getValueAtPercentile(99.9) / 1e6, h.getMaxValue() / 1e6);
-        out.println("   errors by status: " + (r.errorsByStatus().isEmpty() ? "none" : r.errorsByStatus()));
-        if (results != null) {
-            out.println("   histogram: " + results.resolve(name + ".hlog") + ", " + results.resolve(name + ".json"));
-        }
+        return status.equals("200");
     }
 
     private static String json(Object value) {
@@ -348,24 +223,9 @@ public class LoadClient implements Callable<Integer> {
         }
     }
 
-    private static long count(Map<String, LongAdder> errors) {
-        return errors.values().stream().mapToLong(LongAdder::sum).sum();
-    }
-
-    private static long seconds(double s) {
-        return (long) (s * 1e9);
-    }
-
-    private static void waitUntil(long nanoTime) {
-        long left;
-        while ((left = nanoTime - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(left);
-        }
-    }
-
     private static void pause(double seconds) {
         if (seconds > 0) {
-            waitUntil(System.nanoTime() + seconds(seconds));
+            Benchmark.waitUntil(System.nanoTime() + Benchmark.nanos(seconds));
         }
     }
 }

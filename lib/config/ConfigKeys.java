@@ -116,11 +116,12 @@ public final class ConfigKeys {
         add(text("test_instance_type", "c5.4xlarge", "Kubernetes node type of the test pods"));
         add(text("test_namespace", "mpi", "Kubernetes namespace of the test pods"));
         add(text("test_dir", "app-${test_image_name}-${instance_type}", "folder of the generated test manifests"));
-        add(integer("bmk_threads", "2", "bmk worker threads per client"));
+        add(integer("bmk_threads", "2", "bmk closed loop: worker threads per client"));
         add(integer("bmk_duration", "180", "bmk measured seconds"));
         add(integer("bmk_interval", "10", "bmk seconds between progress lines"));
         add(count("bmk_warmup", "5", "bmk warm-up seconds, not counted"));
         add(decimal("bmk_rate", "0", "bmk requests per second per client (open loop); 0 = closed loop"));
+        add(integer("bmk_connections", "64", "bmk open loop: most requests in flight per client (connections to each server)"));
         add(bool("bmk_post", "False", "bmk sends POST requests with a JSON body"));
         add(decimal("bmk_model_skew", "0", "bmk, rnd: the models asked for follow a Zipf law of this exponent; 0 = uniform"));
         // seq, rnd and bmk clients exit 1 (and test run fails) when none succeeded or more than this share failed

@@ -100,7 +100,8 @@ public final class BenchmarkReport {
         s.put("model copies per server (num_models)", config.get("num_models"));
         s.put("clients with results", Integer.toString(a.results().size()));
         s.put("mode", a.results().stream().map(r -> r.mode() + " loop").distinct().collect(java.util.stream.Collectors.joining(", ")));
-        s.put("threads per client (bmk_threads)", distinct(a, r -> Integer.toString(r.threads())));
+        s.put("threads per client (bmk_threads), or connections in open loop (bmk_connections)",
+                distinct(a, r -> Integer.toString(r.threads())));
         s.put("rate per client (bmk_rate)", distinct(a, r -> r.rate() > 0 ? String.format(Locale.ROOT, "%.1f requests/s", r.rate()) : "0 (closed loop)"));
         s.put("measured duration (bmk_duration)", distinct(a, r -> String.format(Locale.ROOT, "%.0f s", r.durationSeconds())));
         s.put("warm-up, interval", config.get("bmk_warmup") + " s, " + config.get("bmk_interval") + " s");
@@ -146,6 +147,11 @@ public final class BenchmarkReport {
         rows.add(row("all (merged)", a.requests(), a.errors(), a.throughputTotal(), a.merged()));
         Console.table(rows);
         out.println("errors by status: " + (a.errorsByStatus().isEmpty() ? "none" : a.errorsByStatus()));
+        long late = a.results().stream().mapToLong(BenchmarkResult::late).sum();
+        if (late > 0) {
+            out.printf("%d open-loop requests waited for a connection (bmk_connections reached): the rate was more than the"
+                    + " connections carry, and the waits count in the latencies%n", late);
+        }
         if (resultsDir != null) {
             out.println("merged histogram: " + write(a, resultsDir));
             if (settings != null) {

@@ -15,12 +15,13 @@ import org.HdrHistogram.Histogram;
 
 /**
  * What one finished bmk client measured: counts, errors by status and the full latency histogram
- * (microseconds). It travels as one log line, `BMK-RESULT {json}`, so bma can read it from the logs
+ * (microseconds); threads are its connections in open loop, and `late` the open-loop requests that
+ * waited for a free connection past their due time. It travels as one log line, `BMK-RESULT {json}`, so bma can read it from the logs
  * of processes, containers or pods alike, and merge histograms exactly across clients.
  */
 public record BenchmarkResult(String client, long pid, String mode, int threads, double rate,
                               double durationSeconds, long requests, long errors,
-                              Map<String, Long> errorsByStatus, String histogram, List<Interval> intervals) {
+                              Map<String, Long> errorsByStatus, String histogram, List<Interval> intervals, long late) {
     public static final String PREFIX = "BMK-RESULT ";
     /** Latencies are recorded in microseconds, from 1 µs to 1 hour, with 3 significant digits. */
     public static final long HIGHEST_MICROS = 3_600_000_000L;
@@ -67,8 +68,14 @@ public record BenchmarkResult(String client, long pid, String mode, int threads,
     public static BenchmarkResult of(String client, String mode, int threads, double rate, double durationSeconds,
                                      Histogram latencies, long errors, Map<String, Long> errorsByStatus,
                                      List<Interval> intervals) {
+        return of(client, mode, threads, rate, durationSeconds, latencies, errors, errorsByStatus, intervals, 0);
+    }
+
+    public static BenchmarkResult of(String client, String mode, int threads, double rate, double durationSeconds,
+                                     Histogram latencies, long errors, Map<String, Long> errorsByStatus,
+                                     List<Interval> intervals, long late) {
         return new BenchmarkResult(client, ProcessHandle.current().pid(), mode, threads, rate, durationSeconds,
-                latencies.getTotalCount(), errors, new TreeMap<>(errorsByStatus), encode(latencies), intervals);
+                latencies.getTotalCount(), errors, new TreeMap<>(errorsByStatus), encode(latencies), intervals, late);
     }
 
     /** Requests per second over the measured duration, failed ones included (as the original counted). */

@@ -134,12 +134,20 @@ public final class HtmlReport {
         }
         b.append("</tr>\n");
         for (BenchmarkResult r : a.results()) {
-            row(b, "", r.client(), r.mode() + (r.rate() > 0 ? String.format(Locale.ROOT, ", %.1f/s", r.rate()) : "") + ", "
-                    + r.threads() + " threads", r.requests(), r.errors(), r.throughput(), r.latencies());
+            row(b, "", r.client(), mode(r), r.requests(), r.errors(), r.throughput(), r.latencies());
         }
         row(b, " class=\"merged\"", "all (merged)", "", a.requests(), a.errors(), a.throughputTotal(), a.merged());
         b.append("</table>\n<p>Errors by status: ").append(a.errorsByStatus().isEmpty() ? "none" : escape(a.errorsByStatus().toString()))
                 .append("</p>\n");
+    }
+
+    /** "closed, 2 threads", or "open, 50.0/s, 64 connections" and how many requests waited for one. */
+    static String mode(BenchmarkResult r) {
+        if (r.rate() <= 0) {
+            return r.mode() + ", " + r.threads() + " threads";
+        }
+        return String.format(Locale.ROOT, "%s, %.1f/s, %d connections%s", r.mode(), r.rate(), r.threads(),
+                r.late() > 0 ? ", " + r.late() + " waited for one" : "");
     }
 
     private static void row(StringBuilder b, String attributes, String name, String mode, long requests, long errors,

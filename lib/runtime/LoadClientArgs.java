@@ -14,7 +14,7 @@ import lib.image.ModelSet;
  * <pre>
  *   seq|rnd|bmk|idle --server URL [--server URL]... --models N --name NAME
  *       [--requests N] [--frequency SECONDS]                    (rnd, seq)
- *       [--threads N] [--duration S] [--interval S] [--warmup S] [--rate R] [--post]   (bmk)
+ *       [--threads N] [--duration S] [--interval S] [--warmup S] [--rate R] [--connections N] [--post]   (bmk)
  *       [--max-error-rate FRACTION]   (seq, rnd, bmk: exit 1 above it, or when none succeeded)
  *       [--catalog NAME,... --replicas R --skew S]   (a store's catalog: /predictions/NAME, each model
  *                                      to one of its R preferred servers, models by a Zipf law of exponent S)
@@ -40,7 +40,8 @@ public final class LoadClientArgs {
                 "--requests", config.get("num_requests"), "--frequency", config.get("request_frequency"),
                 "--threads", config.get("bmk_threads"), "--duration", config.get("bmk_duration"),
                 "--interval", config.get("bmk_interval"), "--warmup", config.get("bmk_warmup"),
-                "--rate", config.get("bmk_rate"), "--max-error-rate", maxErrorRate(config)));
+                "--rate", config.get("bmk_rate"), "--connections", config.get("bmk_connections"),
+                "--max-error-rate", maxErrorRate(config)));
         if (config.getBool("bmk_post")) {
             args.add("--post");
         }

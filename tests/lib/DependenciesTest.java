@@ -58,6 +58,8 @@ class DependenciesTest {
             Map.entry("ai.djl.pytorch", List.of("ai.djl.pytorch:pytorch-engine")),
             Map.entry("ai.djl", List.of("ai.djl:api")),
             Map.entry("org.eclipse.jetty", List.of("org.eclipse.jetty:jetty-server")),
+            Map.entry("org.eclipse.jetty.client", List.of("org.eclipse.jetty:jetty-client")),
+            Map.entry("org.apache.hc", List.of("org.apache.httpcomponents.client5:httpclient5")),
             Map.entry("io.helidon", List.of("io.helidon.webserver:helidon-webserver")),
             Map.entry("io.prometheus.metrics.core", List.of("io.prometheus:prometheus-metrics-core")),
             Map.entry("io.prometheus.metrics.expositionformats", List.of("io.prometheus:prometheus-metrics-exposition-textformats")),

@@ -79,6 +79,22 @@ class BenchmarkReportTest {
     }
 
     @Test
+    void openLoopRequestsThatWaitedForAConnectionAreReportedAndOlderResultsReadAsNone() {
+        String open = "bmk o\n" + BenchmarkResult.of("o", "open", 2, 50, 10, values(1, 100), 0, Map.of(), java.util.List.of(), 7).toLine();
+        String old = "bmk c\n" + BenchmarkResult.of("c", "closed", 2, 0, 10, values(1, 100), 0, Map.of(), java.util.List.of()).toLine()
+                .replace(",\"late\":0", "");
+        assertTrue(!old.contains("late"), old);
+        BenchmarkReport.Aggregate a = BenchmarkReport.aggregate(Map.of("o", open, "c", old));
+        assertEquals(java.util.List.of(0L, 7L), a.results().stream().map(BenchmarkResult::late).toList());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BenchmarkReport.print(a, null, new PrintStream(out, true, StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("7 open-loop requests waited for a connection (bmk_connections reached)"),
+                out.toString(StandardCharsets.UTF_8));
+        assertEquals("open, 50.0/s, 2 connections, 7 waited for one", HtmlReport.mode(a.results().get(1)));
+        assertEquals("closed, 2 threads", HtmlReport.mode(a.results().get(0)));
+    }
+
+    @Test
     void noResultsOrDamagedLinesAreClearErrors() {
         BenchmarkReport.Aggregate none = BenchmarkReport.aggregate(Map.of("c-0", "idle\n"));
         CliError e = assertThrows(CliError.class, () -> BenchmarkReport.print(none, null, new PrintStream(new ByteArrayOutputStream())));

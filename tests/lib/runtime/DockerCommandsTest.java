@@ -58,7 +58,7 @@ class DockerCommandsTest {
         assertTrue(cmd.contains("--label app.kubernetes.io/component=test-client"), cmd);
         assertTrue(cmd.contains("test-tiny-bert-qa:v15-cpu bmk --server http://tiny-bert-qa-cpu-0:8080 --server http://tiny-bert-qa-cpu-1:8080 --models 2 --name test-tiny-bert-qa-0"), cmd);
         assertFalse(cmd.contains("--results"), cmd);
-        assertTrue(cmd.contains(" --rate 0 --max-error-rate 0"), "bmk_max_error_rate reaches the client: " + cmd);
+        assertTrue(cmd.contains(" --rate 0 --connections 64 --max-error-rate 0"), "bmk_max_error_rate reaches the client: " + cmd);
         String idle = line(new DockerCommands(config(Map.of())).clientRun(1, null));
         assertTrue(idle.contains("test-tiny-bert-qa:v15-cpu idle --server"), idle);
     }
