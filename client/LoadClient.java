@@ -2,7 +2,7 @@
 //JAVA 21+
 //JAVAC_OPTIONS --release 21
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES Benchmark.java Connection.java Targets.java ../lib/report/BenchmarkResult.java
+//SOURCES Benchmark.java Connection.java Popularity.java Routes.java Targets.java ../lib/report/BenchmarkResult.java ../lib/store/Placement.java
 package client;
 
 import java.io.IOException;
@@ -80,6 +80,20 @@ public class LoadClient implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "30", description = "Seconds to connect, or to wait for bytes of an answer, before a request fails")
     double timeout;
 
+    @Option(names = "--catalog", paramLabel = "NAME,...", split = ",",
+            description = "A store's catalog: requests go to /predictions/NAME (instead of --models' model<i>)")
+    List<String> catalog = List.of();
+
+    @Option(names = "--replicas", defaultValue = "2", description = "Catalog: preferred servers of each model (rendezvous placement)")
+    int replicas;
+
+    @Option(names = "--skew", defaultValue = "0", description = "Catalog: models asked for by a Zipf law of this exponent; 0 = uniform")
+    double skew;
+
+    @Option(names = "--routing", defaultValue = "placement",
+            description = "Catalog: placement (each model to its preferred servers) or random (any server, to compare)")
+    String routing;
+
     @Option(names = "--results", paramLabel = "DIR", description = "bmk: write <name>.hlog and <name>.json here")
     Path results;
 
@@ -116,8 +130,13 @@ public class LoadClient implements Callable<Integer> {
             throw usage("--threads and --connections must be 1 or more, --duration, --interval and --timeout more than 0,"
                     + " --warmup, --rate, --frequency and --requests 0 or more");
         }
+        if (replicas < 1 || !(skew >= 0) || Double.isInfinite(skew) || !List.of("placement", "random").contains(routing)) {
+            throw usage("--replicas must be 1 or more, --skew 0 or more, --routing placement or random");
+        }
         try {
-            targets = new Targets(servers, models, post ? POST_BODY : null);
+            targets = catalog.isEmpty() ? new Targets(servers, models, post ? POST_BODY : null)
+                    : new Targets(servers, catalog, post ? POST_BODY : null, new Routes(catalog, servers.size(), replicas, skew,
+                            Routes.Routing.valueOf(routing.toUpperCase(Locale.ROOT))));
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
@@ -143,17 +162,22 @@ public class LoadClient implements Callable<Integer> {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(1, Math.round(timeout * 1000)));
     }
 
-    /** One request to every model of every server, in order. */
+    /** One request to every model of every server, in order; a catalog's models once each, on their best server. */
     int sequential() {
         int failed = 0;
+        int sent = 0;
         for (int s = 0; s < servers.size(); s++) {
-            for (int m = 0; m < models; m++) {
-                failed += report(targets.get(s, m)) ? 0 : 1;
-                pause(frequency);
+            for (int m = 0; m < targets.models(); m++) {
+                // a catalog's model goes once, to its best server; model<i> to every server
+                if (targets.only(m) < 0 || targets.only(m) == s) {
+                    failed += report(targets.get(s, m)) ? 0 : 1;
+                    sent++;
+                    pause(frequency);
+                }
             }
         }
-        out.printf("seq: %d requests, %d failed%n", servers.size() * models, failed);
-        return verdict(servers.size() * models, failed);
+        out.printf("seq: %d requests, %d failed%n", sent, failed);
+        return verdict(sent, failed);
     }
 
     /** num_requests requests to a random server and model, `frequency` seconds apart. */

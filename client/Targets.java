@@ -19,11 +19,22 @@ final class Targets {
     private final List<URI> servers;
     private final int models;
     private final Target[] targets;
+    /** A catalog's routes (its models by name); null: model0..model(models-1), all uniformly at random. */
+    private final Routes routes;
 
     /** Requests to model0..model(models-1) of each server; GET, or POST with `postBody` when it is not null. */
     Targets(List<URI> servers, int models, String postBody) {
+        this(servers, java.util.stream.IntStream.range(0, models).mapToObj(m -> "model" + m).toList(), postBody, null);
+    }
+
+    /**
+     * Requests to /predictions/NAME of each model of a catalog on each server, the next one chosen
+     * by `routes` (its popularity, its preferred servers).
+     */
+    Targets(List<URI> servers, List<String> catalog, String postBody, Routes routes) {
         this.servers = List.copyOf(servers);
-        this.models = models;
+        this.models = catalog.size();
+        this.routes = routes;
         List<Target> all = new ArrayList<>();
         for (int s = 0; s < servers.size(); s++) {
             URI base = servers.get(s);
@@ -34,8 +45,8 @@ final class Targets {
             String path = (base.getRawPath() == null ? "" : base.getRawPath()).replaceAll("/+$", "");
             String hostHeader = base.getPort() < 0 ? base.getHost() : base.getHost() + ":" + port;
             for (int m = 0; m < models; m++) {
-                String target = path + "/predictions/model" + m;
-                all.add(new Target(s, m, base.getHost(), port, base.toString().replaceAll("/+$", "") + "/predictions/model" + m,
+                String target = path + "/predictions/" + catalog.get(m);
+                all.add(new Target(s, m, base.getHost(), port, base.toString().replaceAll("/+$", "") + "/predictions/" + catalog.get(m),
                         request(target, hostHeader, postBody)));
             }
         }
@@ -67,8 +78,24 @@ final class Targets {
         return targets[server * models + model];
     }
 
-    /** The next request of a benchmark or of rnd: a server and a model, each uniformly at random. */
+    int models() {
+        return models;
+    }
+
+    /** seq's server for model m: every server without a catalog (-1), else the model's best. */
+    int only(int model) {
+        return routes == null ? -1 : routes.first(model);
+    }
+
+    /**
+     * The next request of a benchmark or of rnd: a server and a model, each uniformly at random;
+     * with a catalog, a model by its popularity on one of its preferred servers.
+     */
     Target pick(RandomGenerator random) {
+        if (routes != null) {
+            int m = routes.model(random);
+            return get(routes.server(m, random), m);
+        }
         return targets[random.nextInt(targets.length)];
     }
 }
