@@ -27,6 +27,7 @@ import org.HdrHistogram.Histogram;
  * (DensityBench's, under build/bench/, never committed).
  *
  *   ./jbang bench/CatalogBench.java [models=1000] [seconds=20] [replicas=1] [callers=2] [rounds=1]
+ *   ./jbang bench/CatalogBench.java prepare MODELS     (the variants only)
  *
  * Phases take turns (placement, random) for each popularity, `rounds` times, each after a warm-up
  * of `seconds`/2 (the caches filled by the phase before are the next one's start). A request is a
@@ -39,6 +40,10 @@ public final class CatalogBench {
     }
 
     public static void main(String... args) throws Exception {
+        if (args.length > 0 && args[0].equals("prepare")) { // only the variants, e.g. at low priority before taking the lock
+            DensityBench.variants(BenchSupport.tinyModel(), "tiny", Integer.parseInt(args[1]));
+            return;
+        }
         int models = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 20;
         int replicas = args.length > 2 ? Integer.parseInt(args[2]) : 1;
