@@ -47,6 +47,8 @@ final class Benchmark {
     private final Targets targets;
     private final PrintStream out;
     private final Recorder recorder = new Recorder(BenchmarkResult.HIGHEST_MICROS, BenchmarkResult.DIGITS);
+    /** The measured requests whose answer said they waited for a model's load (a catalog's cold loads). */
+    private final Recorder cold = new Recorder(BenchmarkResult.HIGHEST_MICROS, BenchmarkResult.DIGITS);
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final LongAdder late = new LongAdder();
     private final AtomicLong tickets = new AtomicLong();
@@ -117,6 +119,9 @@ final class Benchmark {
         }
         BenchmarkResult result = BenchmarkResult.of(s.name(), s.open() ? "open" : "closed", s.workers(), s.rate(), s.duration(),
                 total, count(errors), snapshot(errors), intervals, late.sum());
+        if (targets.catalog()) {
+            result = result.withColdLoads(cold.getIntervalHistogram());
+        }
         long due = s.open() ? dueBetween(begin, period, measureFrom, measureUntil) : 0;
         if (log != null) {
             log.close();
@@ -154,9 +159,12 @@ final class Benchmark {
                 }
                 Targets.Target t = targets.pick(random);
                 String failure = null;
+                boolean coldLoad = false;
                 inFlight.incrementAndGet();
                 try {
-                    int status = connection(connections, t).send(t.request());
+                    Connection c = connection(connections, t);
+                    int status = c.send(t.request());
+                    coldLoad = c.coldLoad();
                     if (status != 200) {
                         failure = Integer.toString(status);
                     }
@@ -168,6 +176,9 @@ final class Benchmark {
                 if (due >= measureFrom) {
                     long micros = (System.nanoTime() - due) / 1000;
                     recorder.recordValue(Math.max(1, Math.min(micros, BenchmarkResult.HIGHEST_MICROS)));
+                    if (coldLoad) {
+                        cold.recordValue(Math.max(1, Math.min(micros, BenchmarkResult.HIGHEST_MICROS)));
+                    }
                     if (failure != null) {
                         errors.computeIfAbsent(failure, k -> new LongAdder()).increment();
                     }

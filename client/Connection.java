@@ -47,6 +47,13 @@ final class Connection implements Closeable {
      * server closed while it was idle (end of stream or reset before any byte of an answer) is
      * opened again once; a timeout is not retried.
      */
+    private boolean coldLoad;
+
+    /** Whether the last answer said its request waited for the model's load (X-Model-Load: cold). */
+    boolean coldLoad() {
+        return coldLoad;
+    }
+
     int send(byte[] request) throws IOException {
         boolean idle = socket != null;
         try {
@@ -98,6 +105,7 @@ final class Connection implements Closeable {
         int code = digit(9) * 100 + digit(10) * 10 + digit(11);
         long length = -1;
         boolean chunked = false;
+        coldLoad = false;
         boolean close = line[7] == '0'; // HTTP/1.0 closes unless it says keep-alive
         for (readLine(); lineLength > 0; readLine()) {
             int colon = indexOf(':');
@@ -107,6 +115,8 @@ final class Connection implements Closeable {
                 chunked = contains(colon + 1, CHUNKED);
             } else if (colon == CONNECTION.length && named(CONNECTION)) {
                 close = contains(colon + 1, CLOSE);
+            } else if (colon == MODEL_LOAD.length && named(MODEL_LOAD)) {
+                coldLoad = contains(colon + 1, COLD);
             }
         }
         bodyLength = 0;
@@ -137,6 +147,9 @@ final class Connection implements Closeable {
     private static final byte[] CONTENT_LENGTH = ascii("content-length");
     private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding");
     private static final byte[] CONNECTION = ascii("connection");
+    /** Set by the model server when the request waited for its model to load (a catalog's cold load). */
+    static final byte[] MODEL_LOAD = ascii("x-model-load");
+    private static final byte[] COLD = ascii("cold");
     private static final byte[] CHUNKED = ascii("chunked");
     private static final byte[] CLOSE = ascii("close");
 

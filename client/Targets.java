@@ -82,6 +82,11 @@ final class Targets {
         return models;
     }
 
+    /** Whether the requests go to a store's catalog by name (and cold loads are told apart). */
+    boolean catalog() {
+        return routes != null;
+    }
+
     /** seq's server for model m: every server without a catalog (-1), else the model's best. */
     int only(int model) {
         return routes == null ? -1 : routes.first(model);

@@ -129,6 +129,38 @@ public final class BenchmarkReport {
         print(a, resultsDir, null, out);
     }
 
+    /**
+     * A catalog's hits and cold loads (requests the servers answered after loading the model,
+     * X-Model-Load: cold), merged over the clients that told them apart; empty when none did.
+     */
+    public static java.util.Optional<String> catalogLine(Aggregate a) {
+        org.HdrHistogram.Histogram cold = BenchmarkResult.newHistogram();
+        org.HdrHistogram.Histogram hits = BenchmarkResult.newHistogram();
+        boolean any = false;
+        for (BenchmarkResult r : a.results()) {
+            if (r.coldLoads().isPresent()) {
+                any = true;
+                org.HdrHistogram.Histogram c = r.coldLoads().get();
+                org.HdrHistogram.Histogram h = r.latencies();
+                h.subtract(c);
+                cold.add(c);
+                hits.add(h);
+            }
+        }
+        if (!any) {
+            return java.util.Optional.empty();
+        }
+        long all = hits.getTotalCount() + cold.getTotalCount();
+        return java.util.Optional.of(String.format(java.util.Locale.ROOT,
+                "catalog: hit ratio %.3f (%d of %d requests found their model in memory); hits p50 %s p99 %s s; cold loads p50 %s p99 %s s",
+                all == 0 ? 0.0 : (double) hits.getTotalCount() / all, hits.getTotalCount(), all,
+                seconds(hits, 50), seconds(hits, 99), seconds(cold, 50), seconds(cold, 99)));
+    }
+
+    private static String seconds(org.HdrHistogram.Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.4f", h.getValueAtPercentile(percentile) / 1e6);
+    }
+
     /** Prints the table; with a results folder writes the merged histogram, and with settings also the HTML report. */
     static void print(Aggregate a, Path resultsDir, Map<String, String> settings, PrintStream out) {
         for (String name : a.missing()) {
@@ -147,6 +179,7 @@ public final class BenchmarkReport {
         rows.add(row("all (merged)", a.requests(), a.errors(), a.throughputTotal(), a.merged()));
         Console.table(rows);
         out.println("errors by status: " + (a.errorsByStatus().isEmpty() ? "none" : a.errorsByStatus()));
+        catalogLine(a).ifPresent(out::println);
         long late = a.results().stream().mapToLong(BenchmarkResult::late).sum();
         if (late > 0) {
             out.printf("%d open-loop requests waited for a connection (bmk_connections reached): the rate was more than the"

@@ -21,7 +21,8 @@ import org.HdrHistogram.Histogram;
  */
 public record BenchmarkResult(String client, long pid, String mode, int threads, double rate,
                               double durationSeconds, long requests, long errors,
-                              Map<String, Long> errorsByStatus, String histogram, List<Interval> intervals, long late) {
+                              Map<String, Long> errorsByStatus, String histogram, List<Interval> intervals, long late,
+                              String coldHistogram) {
     public static final String PREFIX = "BMK-RESULT ";
     /** Latencies are recorded in microseconds, from 1 µs to 1 hour, with 3 significant digits. */
     public static final long HIGHEST_MICROS = 3_600_000_000L;
@@ -75,7 +76,7 @@ public record BenchmarkResult(String client, long pid, String mode, int threads,
                                      Histogram latencies, long errors, Map<String, Long> errorsByStatus,
                                      List<Interval> intervals, long late) {
         return new BenchmarkResult(client, ProcessHandle.current().pid(), mode, threads, rate, durationSeconds,
-                latencies.getTotalCount(), errors, new TreeMap<>(errorsByStatus), encode(latencies), intervals, late);
+                latencies.getTotalCount(), errors, new TreeMap<>(errorsByStatus), encode(latencies), intervals, late, null);
     }
 
     /** Requests per second over the measured duration, failed ones included (as the original counted). */
@@ -85,6 +86,20 @@ public record BenchmarkResult(String client, long pid, String mode, int threads,
 
     public Histogram latencies() {
         return decode(histogram);
+    }
+
+    /**
+     * This result with the latencies of its cold loads: the requests a server answered with
+     * `X-Model-Load: cold` (it loaded the model first), a part of {@link #latencies()}.
+     */
+    public BenchmarkResult withColdLoads(Histogram cold) {
+        return new BenchmarkResult(client, pid, mode, threads, rate, durationSeconds, requests, errors, errorsByStatus, histogram,
+                intervals, late, encode(cold));
+    }
+
+    /** The cold loads' latencies; empty when the client did not tell them apart (no catalog, an older client). */
+    public java.util.Optional<Histogram> coldLoads() {
+        return coldHistogram == null ? java.util.Optional.empty() : java.util.Optional.of(decode(coldHistogram));
     }
 
     /** The log line: prefix and one line of JSON. */

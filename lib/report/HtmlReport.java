@@ -94,6 +94,7 @@ public final class HtmlReport {
 
         b.append("<h2 id=\"summary\">Summary</h2>\n");
         summary(b, a);
+        BenchmarkReport.catalogLine(a).ifPresent(line -> b.append("<p id=\"catalog\">").append(escape(line)).append("</p>\n"));
 
         b.append("<h2 id=\"latency\">Latency percentile distribution</h2>\n");
         figure(b, percentiles(a), "latency percentile distribution",
