@@ -17,15 +17,15 @@ final class DjlLoader {
     private DjlLoader() {
     }
 
-    static ModelServer.Loader of(ServerSettings settings) {
-        int threads = settings.intraOpThreads(ModelServer.cores());
-        int bucket = settings.sequenceBucket();
+    static ModelLoader of(ServerSettings settings) {
+        int threads = settings.intraOpThreads(Runtime.getRuntime().availableProcessors());
+        int bucket = settings.models().sequenceBucket();
         int warmBatch = settings.batching().maxBatchSize();
-        boolean neuron = settings.processor().startsWith("inf");
-        return new ModelServer.Loader() {
+        boolean neuron = settings.models().processor().startsWith("inf");
+        return new ModelLoader() {
             @Override
             public ServedModel load(ModelSource source, int copy) {
-                ModelSpec spec = ModelSpec.ofTrace(source.dir(), settings.processor(), threads, 1, settings.neuronLibraryPath());
+                ModelSpec spec = ModelSpec.ofTrace(source.dir(), settings.models().processor(), threads, 1, settings.models().neuronLibraryPath());
                 // what trace found about other lengths (dynamic_length); an older folder is checked as it loads
                 LoadedModel.Lengths lengths = LoadedModel.Lengths.of(ModelSpec.metadata(source.dir()));
                 ServedModel model = ServedModel.of(LoadedModel.load(spec, bucket, lengths));
@@ -65,12 +65,12 @@ final class DjlLoader {
         try (ServedModel.Runner runner = model.newRunner()) {
             QaCodec.Encoded pair = model.encode(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT);
             for (int i = 0; i < 3; i++) {
-                runner.answer(List.of(pair), true);
+                runner.forward(List.of(pair), true);
             }
             int rows = Math.min(batch, model.maxBatchRows());
             if (rows > 1) {
-                runner.answer(Collections.nCopies(rows, pair), true);
-                runner.answer(Collections.nCopies(rows, pair), true);
+                runner.forward(Collections.nCopies(rows, pair), true);
+                runner.forward(Collections.nCopies(rows, pair), true);
             }
         }
     }

@@ -14,10 +14,6 @@ import lib.ModelEntries;
  */
 record ModelSource(String name, Path dir, int copies, boolean pinned) {
 
-    ModelSource withPinned(boolean pin) {
-        return new ModelSource(name, dir, copies, pin);
-    }
-
     /**
      * The models: MODEL_DIR's first (named primaryName, NUM_MODELS copies), then MODELS, the
      * others as {@code name=folder[*copies]} separated by commas (lib/ModelEntries), e.g.

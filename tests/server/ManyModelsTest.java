@@ -42,7 +42,7 @@ class ManyModelsTest {
     }
 
     /** A model that answers with its own name, counting its loads; 100 bytes each. */
-    static final class Named implements ModelServer.Loader {
+    static final class Named implements ModelLoader {
         final Map<String, AtomicInteger> loads = new ConcurrentHashMap<>();
         final Map<String, AtomicInteger> closed = new ConcurrentHashMap<>();
         volatile CountDownLatch gate = new CountDownLatch(0);
@@ -105,7 +105,7 @@ class ManyModelsTest {
         return String.join(",", java.util.Arrays.stream(names).map(n -> n + "=" + dir.resolve(n)).toList());
     }
 
-    static ModelServer start(Map<String, String> env, ModelServer.Loader loader) {
+    static ModelServer start(Map<String, String> env, ModelLoader loader) {
         ModelServer s = new ModelServer(ModelServerTest.settings(primary, 1, 1, env), loader, Map.of()).start();
         assertTrue(s.awaitLoaded());
         return s;
