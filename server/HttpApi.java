@@ -28,7 +28,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  */
 final class HttpApi {
     /** What the probe port answers (GET); the main port answers them too. */
-    private static final Set<String> STATUS_PATHS = Set.of("/", "/health/live", "/health/ready", "/ping", "/models", "/metrics");
+    private static final Set<String> STATUS_PATHS = Set.of("/", "/health/live", "/health/ready", "/ping", "/models", "/metrics",
+            "/v2/health/live", "/v2/health/ready");
 
     private final ServerSettings.Listen listen;
     private final boolean quiet;

@@ -88,7 +88,7 @@ public final class ModelServer {
         http = new HttpApi(settings, metrics, connections,
                 new ServerStatus(lifecycle, store, metrics, settings, processor, sharedWeights),
                 new OriginalApi(predictions, closedPeers),
-                new OpenInferenceApi(),
+                new OpenInferenceApi(predictions, closedPeers, lifecycle, store),
                 new ErrorTable(metrics, b.requestTimeoutMs(), settings.listen().maxRequestBytes()));
         try {
             http.start();
