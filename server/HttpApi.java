@@ -31,6 +31,12 @@ final class HttpApi {
     private static final Set<String> STATUS_PATHS = Set.of("/", "/health/live", "/health/ready", "/ping", "/models", "/metrics",
             "/v2/health/live", "/v2/health/ready");
 
+    static {
+        // Javalin and Jetty say at INFO what the server's own listening line says: only their warnings
+        System.setProperty("org.slf4j.simpleLogger.log.io.javalin", "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
+    }
+
     private final ServerSettings.Listen listen;
     private final boolean quiet;
     private final ServerMetrics metrics;

@@ -35,7 +35,11 @@ final class OpenInferenceApi {
     }
 
     void routes(RoutesConfig routes) {
-        routes.get("/v2", ctx -> ServerStatus.json(ctx, 200, Map.of("name", "jdo-inference", "version", "1", "extensions", List.of())));
+        Map<String, Object> server = new LinkedHashMap<>();
+        server.put("name", "jdo-inference");
+        server.put("version", "1");
+        server.put("extensions", List.of());
+        routes.get("/v2", ctx -> ServerStatus.json(ctx, 200, server));
         routes.get("/v2/health/live", ctx -> ServerStatus.json(ctx, 200, Map.of("live", true)));
         routes.get("/v2/health/ready", ctx -> {
             boolean ready = lifecycle.state() == Lifecycle.State.READY;
