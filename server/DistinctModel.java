@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 final class DistinctModel {
     enum State { UNLOADED, LOADING, LOADED }
 
-    final ModelSource source;
+    final ModelFolder folder;
     final long bytes;
     final Map<String, Object> metadata;
     final List<ModelCopy> copies = new ArrayList<>();
@@ -22,14 +22,14 @@ final class DistinctModel {
     double loadSeconds;
     String failure;
 
-    DistinctModel(ModelSource source, long bytes, Map<String, Object> metadata) {
-        this.source = source;
+    DistinctModel(ModelFolder folder, long bytes, Map<String, Object> metadata) {
+        this.folder = folder;
         this.bytes = bytes;
         this.metadata = metadata;
     }
 
     String name() {
-        return source.name();
+        return folder.name();
     }
 
     /** Detaches the copies and closes what was loaded (an unload, a failed load, shutdown). */

@@ -50,7 +50,7 @@ final class Lifecycle {
             store.loadPinned(() -> state == State.LOADING);
             if (state == State.LOADING) {
                 state = State.READY;
-                Log.line("level=info event=ready models=%d copies=%d loaded_copies=%d", settings.models().sources().size(),
+                Log.line("level=info event=ready models=%d copies=%d loaded_copies=%d", settings.models().folders().size(),
                         settings.totalCopies(), store.loadedCopies());
             }
         } catch (Throwable e) {

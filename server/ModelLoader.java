@@ -4,8 +4,8 @@ import java.util.Map;
 
 /** Loads a model (and warms it up): DJL's trace folders ({@link DjlLoader}), or a test's stand-in. */
 interface ModelLoader {
-    /** The model for copy i of source (when copies share weights, only for its first copy). */
-    ServedModel load(ModelSource source, int copy) throws Exception;
+    /** The model for copy i of the folder (when copies share weights, only for its first copy). */
+    ServedModel load(ModelFolder folder, int copy) throws Exception;
 
     /** True when every copy of a model can share one loaded model (one set of weights in memory). */
     default boolean sharedWeights() {
@@ -13,12 +13,12 @@ interface ModelLoader {
     }
 
     /** Bytes of weights the model holds in memory, as counted against MODEL_MEMORY_BUDGET. */
-    default long bytes(ModelSource source) {
+    default long bytes(ModelFolder folder) {
         return 0;
     }
 
     /** The model's metadata.json, for /models. */
-    default Map<String, Object> metadata(ModelSource source) {
+    default Map<String, Object> metadata(ModelFolder folder) {
         return Map.of();
     }
 }

@@ -11,7 +11,7 @@
 //DEPS ai.djl.pytorch:pytorch-native-cpu:2.7.1:linux-x86_64
 //SOURCES HttpApi.java OriginalApi.java OpenInferenceApi.java ServerStatus.java ErrorTable.java Predictions.java Lifecycle.java
 //SOURCES ModelStore.java DistinctModel.java ModelCopy.java ModelQueue.java InferenceJob.java WorkerPool.java ServedModel.java
-//SOURCES ModelLoader.java DjlLoader.java ModelSource.java MemoryBudget.java ClosedPeers.java MainConnections.java NativeHeap.java
+//SOURCES ModelLoader.java DjlLoader.java ModelFolder.java MemoryBudget.java ClosedPeers.java MainConnections.java NativeHeap.java
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Log.java
 //SOURCES ../lib/ModelSpec.java ../lib/TorchEngine.java ../lib/Answer.java ../lib/ModelException.java ../lib/LoadedModel.java
 //SOURCES ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java ../lib/ModelEntries.java
@@ -44,7 +44,7 @@ public final class ModelServer {
     ModelServer(ServerSettings settings, ModelLoader loader, Map<String, Object> metadata) {
         this.settings = settings;
         this.metrics = new ServerMetrics(() -> lifecycle().inFlight());
-        this.store = new ModelStore(settings.models().sources(), loader, settings.models().memoryBudget(), settings.predictors(cores()),
+        this.store = new ModelStore(settings.models().folders(), loader, settings.models().memoryBudget(), settings.predictors(cores()),
                 settings.batching().maxQueue(), settings.batching().roomWaitMs(), metrics);
         this.lifecycle = new Lifecycle(store, settings, metrics);
         this.processor = settings.models().processor().isEmpty() ? String.valueOf(metadata.getOrDefault("processor", "cpu"))
@@ -98,7 +98,7 @@ public final class ModelServer {
         }
         Log.line("level=info event=listening address=%s port=%d probe_port=%d models=%d copies=%d processor=%s workers=%d "
                 + "max_batch_size=%d max_batch_delay_ms=%d max_queue=%d memory_budget=%d", settings.listen().bindAddress(), http.port(),
-                http.probePort(), settings.models().sources().size(), settings.totalCopies(), processor, pool.workers(),
+                http.probePort(), settings.models().folders().size(), settings.totalCopies(), processor, pool.workers(),
                 b.maxBatchSize(), b.maxBatchDelayMs(), b.maxQueue(), settings.models().memoryBudget());
         lifecycle.startLoading();
         return this;

@@ -41,7 +41,7 @@ final class ModelStore {
     private long clock;
 
     /** Checks that the models fit the budget (BadSetting when one never could) and numbers their copies. */
-    ModelStore(List<ModelSource> sources, ModelLoader loader, long budget, int runnersPerCopy, int maxQueue,
+    ModelStore(List<ModelFolder> folders, ModelLoader loader, long budget, int runnersPerCopy, int maxQueue,
                long roomWaitMs, ServerMetrics metrics) {
         this.roomWaitMs = roomWaitMs;
         this.loader = loader;
@@ -49,15 +49,15 @@ final class ModelStore {
         this.budget = budget;
         this.runnersPerCopy = runnersPerCopy;
         long pinnedBytes = 0;
-        for (ModelSource source : sources) {
-            DistinctModel s = new DistinctModel(source, loader.bytes(source), loader.metadata(source));
+        for (ModelFolder folder : folders) {
+            DistinctModel s = new DistinctModel(folder, loader.bytes(folder), loader.metadata(folder));
             if (budget > 0 && s.bytes > budget) {
-                throw new ServerSettings.BadSetting("model " + source.name() + " needs " + MemoryBudget.mib(s.bytes)
+                throw new ServerSettings.BadSetting("model " + folder.name() + " needs " + MemoryBudget.mib(s.bytes)
                         + ", more than MODEL_MEMORY_BUDGET (" + MemoryBudget.mib(budget) + "): raise the budget or drop the model");
             }
-            pinnedBytes += source.pinned() ? s.bytes : 0;
-            byName.put(source.name(), s);
-            for (int i = 0; i < source.copies(); i++) {
+            pinnedBytes += folder.pinned() ? s.bytes : 0;
+            byName.put(folder.name(), s);
+            for (int i = 0; i < folder.copies(); i++) {
                 ModelCopy copy = new ModelCopy(copies.size(), s, maxQueue);
                 s.copies.add(copy);
                 copies.add(copy);
@@ -85,7 +85,7 @@ final class ModelStore {
     /** Loads the pinned models one after the other; throws what failed. */
     void loadPinned(java.util.function.BooleanSupplier go) throws Exception {
         for (DistinctModel s : byName.values()) {
-            if (s.source.pinned() && go.getAsBoolean()) {
+            if (s.folder.pinned() && go.getAsBoolean()) {
                 try {
                     acquire(s).join();
                 } catch (java.util.concurrent.CompletionException e) {
@@ -174,7 +174,7 @@ final class ModelStore {
     private boolean tryStart(DistinctModel s) {
         if (budget > 0) {
             List<DistinctModel> candidates = byName.values().stream()
-                    .filter(o -> o != s && o.state == DistinctModel.State.LOADED && !o.source.pinned() && o.inUse == 0)
+                    .filter(o -> o != s && o.state == DistinctModel.State.LOADED && !o.folder.pinned() && o.inUse == 0)
                     .sorted(Comparator.comparingLong(o -> o.lastUsed)).toList();
             List<DistinctModel> evict = new ArrayList<>();
             long free = budget - used;
@@ -202,7 +202,7 @@ final class ModelStore {
         try {
             for (ModelCopy copy : s.copies) {
                 if (made.isEmpty() || !loader.sharedWeights()) {
-                    made.add(loader.load(s.source, copy.index));
+                    made.add(loader.load(s.folder, copy.index));
                 }
                 copy.attach(made.get(made.size() - 1), runnersPerCopy);
             }

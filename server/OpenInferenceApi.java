@@ -72,7 +72,7 @@ final class OpenInferenceApi {
         DistinctModel model = predictions.copy(name).distinct;
         DistinctModel.State state = store.state(model);
         boolean ready = lifecycle.state() == Lifecycle.State.READY
-                && (state == DistinctModel.State.LOADED || !model.source.pinned() && store.failure(model) == null);
+                && (state == DistinctModel.State.LOADED || !model.folder.pinned() && store.failure(model) == null);
         ServerStatus.json(ctx, ready ? 200 : 503, Map.of("name", name, "ready", ready));
     }
 

@@ -21,7 +21,7 @@ record ServerSettings(Listen listen, Models models, Batching batching, Drain dra
      * What is served: MODEL_DIR (named MODEL_NAME, else as its metadata says) with NUM_MODELS
      * copies first, then the distinct models MODELS adds; how they load and run.
      */
-    record Models(Path modelDir, int numModels, List<ModelSource> sources, long memoryBudget, String processor,
+    record Models(Path modelDir, int numModels, List<ModelFolder> folders, long memoryBudget, String processor,
                   int predictorsPerModel, int sequenceBucket, String neuronLibraryPath) {
     }
 
@@ -61,12 +61,12 @@ record ServerSettings(Listen listen, Models models, Batching batching, Drain dra
         }
         int numModels = integer(env, "NUM_MODELS", 1, 1, 1024);
         long budget = MemoryBudget.parse(env.get("MODEL_MEMORY_BUDGET"));
-        List<ModelSource> sources = ModelSource.of(primaryName(env, modelDir), modelDir, numModels, env.get("MODELS"),
+        List<ModelFolder> folders = ModelFolder.of(primaryName(env, modelDir), modelDir, numModels, env.get("MODELS"),
                 env.get("PINNED_MODELS"), budget > 0);
         return new ServerSettings(
                 new Listen(env.getOrDefault("BIND_ADDRESS", "0.0.0.0"), integer(env, "PORT", 8080, 0, 65535),
                         integer(env, "PROBE_PORT", -1, -1, 65535), integer(env, "MAX_REQUEST_BYTES", 1 << 20, 1024, Integer.MAX_VALUE)),
-                new Models(modelDir, numModels, sources, budget, env.getOrDefault("PROCESSOR", ""),
+                new Models(modelDir, numModels, folders, budget, env.getOrDefault("PROCESSOR", ""),
                         integer(env, "PREDICTORS_PER_MODEL", 0, 0, 1024), integer(env, "SEQUENCE_BUCKET", 16, 0, 4096),
                         env.getOrDefault("NEURON_LIBRARY_PATH", "")),
                 new Batching(
@@ -94,7 +94,7 @@ record ServerSettings(Listen listen, Models models, Batching batching, Drain dra
 
     /** Endpoints model<i> of every model, numbered across them in order. */
     int totalCopies() {
-        return models.sources().stream().mapToInt(ModelSource::copies).sum();
+        return models.folders().stream().mapToInt(ModelFolder::copies).sum();
     }
 
     private static int integer(Map<String, String> env, String key, int fallback, int min, int max) {

@@ -59,9 +59,9 @@ final class ServerStatus {
                 case LOADED -> "ready";
                 case LOADING -> "loading";
                 case UNLOADED -> server == Lifecycle.State.FAILED ? "failed"
-                        : distinct.source.pinned() || server == Lifecycle.State.LOADING ? "loading" : "unloaded";
+                        : distinct.folder.pinned() || server == Lifecycle.State.LOADING ? "loading" : "unloaded";
             });
-            m.put("pinned", distinct.source.pinned());
+            m.put("pinned", distinct.folder.pinned());
             m.put("processor", processor);
             m.put("sequence_length", distinct.metadata.get("sequence_length"));
             m.put("model", distinct.metadata.get("model"));

@@ -50,7 +50,7 @@ class ManyModelsTest {
         volatile CountDownLatch busyA = new CountDownLatch(0);
 
         @Override
-        public ServedModel load(ModelSource source, int copy) throws Exception {
+        public ServedModel load(ModelFolder source, int copy) throws Exception {
             gate.await();
             loads.computeIfAbsent(source.name(), k -> new AtomicInteger()).incrementAndGet();
             return new ServedModel() {
@@ -81,7 +81,7 @@ class ManyModelsTest {
         }
 
         @Override
-        public long bytes(ModelSource source) {
+        public long bytes(ModelFolder source) {
             return 100;
         }
 

@@ -278,7 +278,7 @@ class ModelServerTest {
     void anInferenceFailureIs500AndTheServerKeepsServing() throws Exception {
         ModelLoader separate = new ModelLoader() {
             @Override
-            public ServedModel load(ModelSource source, int copy) {
+            public ServedModel load(ModelFolder source, int copy) {
                 return new FakeModel(copy == 0);
             }
 
