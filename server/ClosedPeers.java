@@ -20,11 +20,9 @@ import java.util.Set;
  * in /proc/net/tcp and tcp6; elsewhere no connection is ever reported closed.
  *
  * <p>One scan serves every question asked within {@link #MAX_AGE_NANOS}, so asking about each
- * queued request before its forward costs one read of the tables per 250 ms at most. A read walks
- * the kernel's whole connection table, however few connections it holds: 5.9 ms for both files on
- * the development machine with 4 connections. A batch every few milliseconds asking for a fresh
- * one cost a busy server a good part of a core, and a read every 50 ms still an eighth of one. A
- * client that hung up less than 250 ms ago is computed.
+ * queued request before its forward costs one read of the tables per 250 ms at most: a read walks
+ * the kernel's whole connection table, however few connections the server holds (its cost:
+ * docs/benchmarks.md). A client that hung up less than 250 ms ago is computed.
  */
 final class ClosedPeers {
     private static final List<Path> TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
