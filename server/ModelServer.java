@@ -13,14 +13,14 @@
 //SOURCES ModelStore.java DistinctModel.java ModelCopy.java ModelQueue.java InferenceJob.java WorkerPool.java ServedModel.java
 //SOURCES ModelLoader.java DjlLoader.java ModelFolder.java MemoryBudget.java ClosedPeers.java MainConnections.java NativeHeap.java
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Log.java
-//SOURCES ../lib/ModelSpec.java ../lib/TorchEngine.java ../lib/Answer.java ../lib/ModelException.java ../lib/LoadedModel.java
-//SOURCES ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java ../lib/ModelEntries.java
+//SOURCES ../lib/model/ModelSpec.java ../lib/model/TorchEngine.java ../lib/model/Answer.java ../lib/model/ModelException.java ../lib/model/LoadedModel.java
+//SOURCES ../lib/model/QaBatch.java ../lib/model/QaCodec.java ../lib/config/ByteSize.java ../lib/model/ModelEntries.java
 package server;
 
 import java.util.Map;
-import lib.ModelException;
-import lib.ModelSpec;
-import lib.TorchEngine;
+import lib.model.ModelException;
+import lib.model.ModelSpec;
+import lib.model.TorchEngine;
 
 /**
  * The model server: NUM_MODELS copies of the traced model in one JVM (and copies of the distinct

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import lib.Answer;
+import lib.model.Answer;
 
 /**
  * The Open Inference Protocol (KServe v2 REST), so KServe, Triton's clients and perf_analyzer can

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import lib.Answer;
+import lib.model.Answer;
 
 /**
  * The original's prediction route, /predictions/model<i> (and /predictions/<name>): the pair from

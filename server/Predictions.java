@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.regex.Matcher;
-import lib.Answer;
+import lib.model.Answer;
 
 /**
  * The path of one prediction, and all a handler calls: admit it (503 while loading or stopping,
@@ -46,7 +46,7 @@ final class Predictions {
      */
     ModelCopy copy(String name) {
         List<ModelCopy> copies = store.copies();
-        Matcher m = lib.ModelEntries.COPY_ID.matcher(name);
+        Matcher m = lib.model.ModelEntries.COPY_ID.matcher(name);
         if (m.matches() && m.group(1).length() < 6 && Integer.parseInt(m.group(1)) < copies.size()) {
             return copies.get(Integer.parseInt(m.group(1)));
         }

@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The server's settings, from its environment only (lib/Servers.env writes them), so the same
+ * The server's settings, from its environment only (lib/runtime/Servers.env writes them), so the same
  * server runs unchanged as a process, a container or a pod. NUM_MODELS, POSTPROCESS and QUIET
  * are the original's; the rest are this project's.
  */
@@ -86,8 +86,8 @@ record ServerSettings(Listen listen, Models models, Batching batching, Drain dra
             return name.strip();
         }
         try {
-            return String.valueOf(lib.ModelSpec.metadata(modelDir).getOrDefault("model", "default"));
-        } catch (lib.ModelException e) {
+            return String.valueOf(lib.model.ModelSpec.metadata(modelDir).getOrDefault("model", "default"));
+        } catch (lib.model.ModelException e) {
             return "default";
         }
     }

@@ -29,7 +29,7 @@ class OpenInferenceTest {
     static void start() throws Exception {
         Path modelDir = TracedModel.bundled(dir, Map.of());
         ServerSettings s = ModelServerTest.settings(modelDir, 2, 1);
-        server = new ModelServer(s, ModelServer.loader(s), lib.ModelSpec.metadata(modelDir)).start();
+        server = new ModelServer(s, ModelServer.loader(s), lib.model.ModelSpec.metadata(modelDir)).start();
         assertTrue(server.awaitLoaded());
         base = "http://127.0.0.1:" + server.port();
     }
