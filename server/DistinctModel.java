@@ -21,6 +21,8 @@ final class DistinctModel {
     long lastUsed;
     double loadSeconds;
     String failure;
+    /** The last load failed for this model alone (its store copy is missing, forbidden or corrupt): the others serve on. */
+    boolean failedAlone;
 
     DistinctModel(ModelFolder folder, long bytes, Map<String, Object> metadata) {
         this.folder = folder;

@@ -21,4 +21,13 @@ interface ModelLoader {
     default Map<String, Object> metadata(ModelFolder folder) {
         return Map.of();
     }
+
+    /**
+     * The HTTP status of requests for a model whose load failed this way, when the failure is the
+     * model's alone (the store lacks it: 404; refuses or holds it corrupt: 503) and the other
+     * models serve on; 0 for a failure that fails the server (500 for requests).
+     */
+    default int failsAlone(Throwable e) {
+        return 0;
+    }
 }

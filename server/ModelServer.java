@@ -4,6 +4,7 @@
 //JAVAC_OPTIONS --release 21
 //DEPS io.javalin:javalin:7.2.3
 //DEPS com.fasterxml.jackson.core:jackson-databind:2.21.4
+//DEPS software.amazon.awssdk:s3:2.57.8
 //DEPS io.prometheus:prometheus-metrics-core:1.10.0
 //DEPS io.prometheus:prometheus-metrics-exposition-textformats:1.10.0
 //DEPS org.slf4j:slf4j-simple:2.0.17
@@ -12,7 +13,7 @@
 //SOURCES HttpApi.java OriginalApi.java OpenInferenceApi.java ServerStatus.java ErrorTable.java Predictions.java Lifecycle.java
 //SOURCES ModelStore.java DistinctModel.java ModelCopy.java ModelQueue.java InferenceJob.java WorkerPool.java ServedModel.java
 //SOURCES ModelLoader.java DjlLoader.java ModelFolder.java MemoryBudget.java ClosedPeers.java MainConnections.java NativeHeap.java
-//SOURCES ServerSettings.java ServerMetrics.java ServerError.java Log.java
+//SOURCES ServerSettings.java ServerMetrics.java ServerError.java Log.java StoreModels.java ../lib/store/ModelStores.java
 //SOURCES ../lib/model/ModelSpec.java ../lib/model/TorchEngine.java ../lib/model/Answer.java ../lib/model/ModelException.java ../lib/model/LoadedModel.java
 //SOURCES ../lib/model/QaBatch.java ../lib/model/QaCodec.java ../lib/config/ByteSize.java ../lib/model/ModelEntries.java
 package server;
@@ -37,6 +38,8 @@ public final class ModelServer {
     private final ServerMetrics metrics;
     private final String processor;
     private final boolean sharedWeights;
+    /** Where the models come from when a model store is set (MODEL_STORE), else null. */
+    private StoreModels storeModels;
     private WorkerPool pool;
     private HttpApi http;
 
@@ -56,8 +59,20 @@ public final class ModelServer {
         TorchEngine.quietWarnings();
         ModelServer server;
         try {
-            ServerSettings settings = ServerSettings.fromEnv(System.getenv());
-            server = new ModelServer(settings, loader(settings), ModelSpec.metadata(settings.models().modelDir())).start();
+            Map<String, String> env = System.getenv();
+            // with a model store the models are pulled into the cache before they load (StoreModels)
+            StoreModels pulled = StoreModels.fromEnv(env).orElse(null);
+            if (pulled != null) {
+                env = pulled.serverEnv(env);
+            }
+            ServerSettings settings = ServerSettings.fromEnv(env);
+            if (pulled == null) {
+                server = new ModelServer(settings, loader(settings), ModelSpec.metadata(settings.models().modelDir()));
+            } else {
+                server = new ModelServer(settings, pulled.wrap(loader(settings)), Map.of());
+                server.storeModels = pulled;
+            }
+            server.start();
         } catch (ServerSettings.BadSetting | ModelException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
@@ -86,7 +101,7 @@ public final class ModelServer {
         Predictions predictions = new Predictions(store, pool, lifecycle, metrics, b, connections);
         ClosedPeers closedPeers = new ClosedPeers();
         http = new HttpApi(settings, metrics, connections,
-                new ServerStatus(lifecycle, store, metrics, settings, processor, sharedWeights),
+                new ServerStatus(lifecycle, store, metrics, settings, processor, sharedWeights, storeModels),
                 new OriginalApi(predictions, closedPeers),
                 new OpenInferenceApi(predictions, closedPeers, lifecycle, store),
                 new ErrorTable(metrics, b.requestTimeoutMs(), settings.listen().maxRequestBytes()));

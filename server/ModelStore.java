@@ -89,7 +89,10 @@ final class ModelStore {
                 try {
                     acquire(s).join();
                 } catch (java.util.concurrent.CompletionException e) {
-                    throw e.getCause() instanceof Exception cause ? cause : e;
+                    if (!s.failedAlone) {
+                        throw e.getCause() instanceof Exception cause ? cause : e;
+                    }
+                    // this model is failed with its reason (see /models); the others load and serve
                 } finally {
                     release(s);
                 }
@@ -211,13 +214,15 @@ final class ModelStore {
             made.forEach(ServedModel::close);
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
             Log.line("level=error event=load_failed model=%s error=\"%s\"", s.name(), Log.quoted(why));
+            int status = loader.failsAlone(e);
             synchronized (this) {
                 s.state = DistinctModel.State.UNLOADED;
                 s.failure = why;
+                s.failedAlone = status != 0;
                 used -= s.bytes;
                 startWaiting();
             }
-            s.loading.completeExceptionally(new ServerError(500, "model " + s.name() + " failed to load: " + why));
+            s.loading.completeExceptionally(new ServerError(status != 0 ? status : 500, "model " + s.name() + " failed to load: " + why));
             NativeHeap.trimSoon();
             return;
         }

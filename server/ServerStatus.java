@@ -18,15 +18,18 @@ final class ServerStatus {
     private final ServerSettings settings;
     private final String processor;
     private final boolean sharedWeights;
+    /** The model store the models come from; null when they are in the image. */
+    private final StoreModels storeModels;
 
     ServerStatus(Lifecycle lifecycle, ModelStore store, ServerMetrics metrics, ServerSettings settings, String processor,
-                 boolean sharedWeights) {
+                 boolean sharedWeights, StoreModels storeModels) {
         this.lifecycle = lifecycle;
         this.store = store;
         this.metrics = metrics;
         this.settings = settings;
         this.processor = processor;
         this.sharedWeights = sharedWeights;
+        this.storeModels = storeModels;
     }
 
     void live(Context ctx) {
@@ -39,6 +42,9 @@ final class ServerStatus {
         body.put("status", state.name().toLowerCase(Locale.ROOT));
         body.put("models", settings.totalCopies());
         body.put("ready", store.loadedCopies());
+        if (lifecycle.failure() == null && storeModels != null && storeModels.waiting() != null) {
+            body.put("detail", storeModels.waiting());
+        }
         if (lifecycle.failure() != null) {
             body.put("detail", lifecycle.failure());
         }
@@ -58,7 +64,7 @@ final class ServerStatus {
             m.put("status", switch (state) {
                 case LOADED -> "ready";
                 case LOADING -> "loading";
-                case UNLOADED -> server == Lifecycle.State.FAILED ? "failed"
+                case UNLOADED -> server == Lifecycle.State.FAILED || distinct.failedAlone ? "failed"
                         : distinct.folder.pinned() || server == Lifecycle.State.LOADING ? "loading" : "unloaded";
             });
             m.put("pinned", distinct.folder.pinned());
@@ -66,6 +72,9 @@ final class ServerStatus {
             m.put("sequence_length", distinct.metadata.get("sequence_length"));
             m.put("model", distinct.metadata.get("model"));
             m.put("bytes", distinct.bytes);
+            if (storeModels != null) {
+                m.putAll(storeModels.info(distinct.name()));
+            }
             m.put("predictors", settings.predictors(Runtime.getRuntime().availableProcessors()));
             ServedModel model = copy.model();
             if (state == DistinctModel.State.LOADED && model != null) {
@@ -87,6 +96,15 @@ final class ServerStatus {
             metrics.queueDepth.labelValues(copy.name).set(copy.queue.size());
         }
         metrics.modelMemory.set(store.usedBytes());
+        if (storeModels != null) {
+            for (String name : storeModels.names()) {
+                lib.store.ModelPuller.Stats s = storeModels.stats(name);
+                metrics.storeDownloads.labelValues(name).set(s.downloads());
+                metrics.storeDownloadBytes.labelValues(name).set(s.bytes());
+                metrics.storeDownloadSeconds.labelValues(name).set(s.millis() / 1000.0);
+                metrics.storeCacheHits.labelValues(name).set(s.cacheHits());
+            }
+        }
         metrics.modelsReady.set(store.loadedCopies());
         ctx.contentType(ServerMetrics.contentType()).result(metrics.scrape());
     }
