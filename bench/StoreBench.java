@@ -1,6 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
 //JAVA 21+
-//DEPS org.gaul:s3proxy:4.1.0
+// the AWS BOM keeps s3proxy's own AWS SDK modules at the version lib/store uses
+//DEPS software.amazon.awssdk:bom:2.57.8@pom org.gaul:s3proxy:4.1.0
 //SOURCES ../lib/store/ModelStores.java
 package bench;
 
