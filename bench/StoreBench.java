@@ -31,7 +31,18 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  *   ./jbang bench/StoreBench.java [model file or MB of random bytes=540] [turns=3]
  */
 public final class StoreBench {
-    public static void main(String... args) throws Exception {
+    public static void main(String... args) {
+        // s3proxy's threads would keep the JVM (and the shared bench lock) after a failure
+        try {
+            run(args);
+            System.exit(0);
+        } catch (Throwable t) {
+            t.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    static void run(String... args) throws Exception {
         String what = args.length > 0 ? args[0] : "540";
         int turns = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");

@@ -35,7 +35,18 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 public final class StoreStartBench {
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    public static void main(String... args) throws Exception {
+    public static void main(String... args) {
+        // s3proxy's threads would keep the JVM (and the shared bench lock) after a failure
+        try {
+            run(args);
+            System.exit(0);
+        } catch (Throwable t) {
+            t.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    static void run(String... args) throws Exception {
         Path trace = Path.of(args[0]).toAbsolutePath();
         Path jar = Path.of(args[1]).toAbsolutePath();
         int turns = args.length > 2 ? Integer.parseInt(args[2]) : 3;
