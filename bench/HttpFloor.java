@@ -1,7 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//DEPS org.eclipse.jetty:jetty-server:12.1.12
+//DEPS io.javalin:javalin:7.2.3
 //SOURCES BenchSupport.java WrkCeiling.java
 package bench;
 
@@ -24,14 +24,13 @@ import lib.model.QaModel;
  * an HTTP server waits for its connections. The tiny model is served several ways, taking turns
  * under wrk at the same connections: by the model server, and in this JVM by bare servers whose
  * handler does nothing but answer the sample question: the JDK's HttpServer and a Jetty core
- * handler (a selector thread hands each request to a virtual thread, as in the server), Helidon's
- * WebServer (a virtual thread per connection, blocking reads), and as the floor of any HTTP server
- * a blocking socket per connection on a platform or a virtual thread, which parses nothing but
+ * handler (a selector thread hands each request to a virtual thread, as in the server), and as
+ * the floor of any HTTP server a blocking socket per connection on a platform or a virtual thread, which parses nothing but
  * the end of wrk's requests. Each round begins with the in-process loop at as many callers
  * (WrkCeiling's ceiling).
  *
  *   ./jbang bench/HttpFloor.java [seconds=15] [rounds=2] [connections=2]
- *   FLOOR_SIDES='helidon|platform' ./jbang bench/HttpFloor.java ...   (only the sides whose names match)
+ *   FLOOR_SIDES='jetty|platform' ./jbang bench/HttpFloor.java ...   (only the sides whose names match)
  */
 public final class HttpFloor {
     public static void main(String... args) throws Exception {
@@ -56,16 +55,13 @@ public final class HttpFloor {
             java.net.ServerSocket sockets = blockingSockets(m, socketPort, Thread.ofPlatform().daemon());
             int virtualPort = lib.runtime.LocalRuntime.freePort(socketPort + 1, java.util.Set.of(jdkPort, jettyPort, socketPort));
             java.net.ServerSocket virtualSockets = blockingSockets(m, virtualPort, Thread.ofVirtual());
-            int helidonPort = lib.runtime.LocalRuntime.freePort(virtualPort + 1, java.util.Set.of(jdkPort, jettyPort, socketPort, virtualPort));
-            io.helidon.webserver.WebServer helidon = bareHelidon(m, helidonPort);
             try {
                 BenchSupport.server(trace, Map.of("NUM_MODELS", "1"), (url, pid) -> {
                     List<Side> sides = List.of(new Side("model server", url, pid),
                             new Side("bare JDK HttpServer (this JVM)", "http://127.0.0.1:" + jdkPort, self),
                             new Side("bare Jetty core handler (this JVM)", "http://127.0.0.1:" + jettyPort, self),
                             new Side("blocking socket, platform thread per connection (this JVM)", "http://127.0.0.1:" + socketPort, self),
-                            new Side("blocking socket, virtual thread per connection (this JVM)", "http://127.0.0.1:" + virtualPort, self),
-                            new Side("bare Helidon WebServer (this JVM)", "http://127.0.0.1:" + helidonPort, self));
+                            new Side("blocking socket, virtual thread per connection (this JVM)", "http://127.0.0.1:" + virtualPort, self));
                     String only = System.getenv().getOrDefault("FLOOR_SIDES", "");
                     sides = sides.stream().filter(sd -> sd.name().matches("(?i).*(" + only + ").*")).toList();
                     for (Side side : sides) {
@@ -98,7 +94,6 @@ public final class HttpFloor {
                 jetty.stop();
                 sockets.close();
                 virtualSockets.close();
-                helidon.stop();
             }
         }
     }
@@ -167,15 +162,6 @@ public final class HttpFloor {
         } catch (java.io.IOException gone) {
             // wrk closed the connection
         }
-    }
-
-    static io.helidon.webserver.WebServer bareHelidon(QaModel m, int port) {
-        return io.helidon.webserver.WebServer.builder().host("127.0.0.1").port(port)
-                .routing(r -> r.get("/predictions/{model}", (req, res) -> {
-                    res.header(io.helidon.http.HeaderNames.CONTENT_TYPE, "application/json");
-                    res.send(answer(m));
-                }))
-                .build().start();
     }
 
     static org.eclipse.jetty.server.Server bareJetty(QaModel m, int port) throws Exception {

@@ -1,6 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
 //JAVA 21+
-//DEPS org.gaul:s3proxy:4.1.0
+// the AWS BOM keeps s3proxy's own AWS SDK modules at the version lib/store uses
+//DEPS software.amazon.awssdk:bom:2.57.8@pom org.gaul:s3proxy:4.1.0
 //SOURCES ../lib/store/ModelStores.java
 package bench;
 
@@ -30,7 +31,18 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  *   ./jbang bench/StoreBench.java [model file or MB of random bytes=540] [turns=3]
  */
 public final class StoreBench {
-    public static void main(String... args) throws Exception {
+    public static void main(String... args) {
+        // s3proxy's threads would keep the JVM (and the shared bench lock) after a failure
+        try {
+            run(args);
+            System.exit(0);
+        } catch (Throwable t) {
+            t.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    static void run(String... args) throws Exception {
         String what = args.length > 0 ? args[0] : "540";
         int turns = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");

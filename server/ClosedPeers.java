@@ -20,11 +20,9 @@ import java.util.Set;
  * in /proc/net/tcp and tcp6; elsewhere no connection is ever reported closed.
  *
  * <p>One scan serves every question asked within {@link #MAX_AGE_NANOS}, so asking about each
- * queued request before its forward costs one read of the tables per 250 ms at most. A read walks
- * the kernel's whole connection table, however few connections it holds: 5.9 ms for both files on
- * the development machine with 4 connections. A batch every few milliseconds asking for a fresh
- * one cost a busy server a good part of a core, and a read every 50 ms still an eighth of one. A
- * client that hung up less than 250 ms ago is computed.
+ * queued request before its forward costs one read of the tables per 250 ms at most: a read walks
+ * the kernel's whole connection table, however few connections the server holds (its cost:
+ * docs/benchmarks.md). A client that hung up less than 250 ms ago is computed.
  */
 final class ClosedPeers {
     private static final List<Path> TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
@@ -33,8 +31,31 @@ final class ClosedPeers {
     private static final String CLOSE_WAIT_COLUMN = " " + CLOSE_WAIT + " ";
     static final long MAX_AGE_NANOS = 250_000_000;
 
+    /** A request queued less than this is computed without asking: it costs little anyway. */
+    private static final long CHECK_AFTER_NANOS = 10_000_000;
+
     private Set<String> closed = Set.of();
     private long scannedAt = Long.MIN_VALUE / 2;
+
+    /**
+     * Whether the client of a request is still connected: not if Jetty failed the exchange or
+     * closed the connection, nor if the kernel says the client hung up (asked only once the
+     * request has waited 10 ms).
+     */
+    java.util.function.BooleanSupplier connected(io.javalin.http.Context ctx) {
+        try {
+            var request = org.eclipse.jetty.ee10.servlet.ServletContextRequest.getServletContextRequest(ctx.req());
+            java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+            request.addFailureListener(t -> failed.set(true));
+            var endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+            SocketAddress local = endPoint.getLocalSocketAddress();
+            SocketAddress remote = endPoint.getRemoteSocketAddress();
+            long since = System.nanoTime();
+            return () -> !failed.get() && endPoint.isOpen() && (System.nanoTime() - since < CHECK_AFTER_NANOS || !closed(local, remote));
+        } catch (RuntimeException | LinkageError e) {
+            return () -> true;
+        }
+    }
 
     /** True when the client of the connection remote -> local has closed its side. */
     synchronized boolean closed(SocketAddress local, SocketAddress remote) {

@@ -14,17 +14,17 @@ final class DjlLoader {
     private DjlLoader() {
     }
 
-    static ModelServer.Loader of(ServerSettings settings) {
-        int threads = settings.intraOpThreads(ModelServer.cores());
-        int bucket = settings.sequenceBucket();
+    static ModelLoader of(ServerSettings settings) {
+        int threads = settings.intraOpThreads(Runtime.getRuntime().availableProcessors());
+        int bucket = settings.models().sequenceBucket();
         int warmBatch = settings.batching().maxBatchSize();
-        boolean neuron = settings.processor().startsWith("inf");
-        return new ModelServer.Loader() {
+        boolean neuron = settings.models().processor().startsWith("inf");
+        return new ModelLoader() {
             @Override
-            public ServedModel load(ModelSource source, int copy) {
-                ModelSpec spec = ModelSpec.ofTrace(source.dir(), settings.processor(), threads, 1, settings.neuronLibraryPath());
+            public ServedModel load(ModelFolder folder, int copy) {
+                ModelSpec spec = ModelSpec.ofTrace(folder.dir(), settings.models().processor(), threads, 1, settings.models().neuronLibraryPath());
                 // what trace found about other lengths (dynamic_length); an older folder is checked as it loads
-                LoadedModel.Lengths lengths = LoadedModel.Lengths.of(ModelSpec.metadata(source.dir()));
+                LoadedModel.Lengths lengths = LoadedModel.Lengths.of(ModelSpec.metadata(folder.dir()));
                 LoadedModel model = LoadedModel.load(spec, bucket, lengths);
                 model.warmUp(warmBatch);
                 return ServedModel.of(model);
@@ -37,19 +37,19 @@ final class DjlLoader {
 
             /** The TorchScript file's size (once per copy on inf1/inf2): what its weights take in memory. */
             @Override
-            public long bytes(ModelSource source) {
+            public long bytes(ModelFolder folder) {
                 try {
-                    long file = Files.size(source.dir().resolve(String.valueOf(ModelSpec.metadata(source.dir()).get("file"))));
-                    return neuron ? file * source.copies() : file;
+                    long file = Files.size(folder.dir().resolve(String.valueOf(ModelSpec.metadata(folder.dir()).get("file"))));
+                    return neuron ? file * folder.copies() : file;
                 } catch (IOException e) {
-                    throw new ServerSettings.BadSetting("model " + source.name() + ": cannot read its model file in " + source.dir()
+                    throw new ServerSettings.BadSetting("model " + folder.name() + ": cannot read its model file in " + folder.dir()
                             + ": " + e.getMessage());
                 }
             }
 
             @Override
-            public Map<String, Object> metadata(ModelSource source) {
-                return ModelSpec.metadata(source.dir());
+            public Map<String, Object> metadata(ModelFolder folder) {
+                return ModelSpec.metadata(folder.dir());
             }
         };
     }

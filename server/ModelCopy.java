@@ -11,16 +11,16 @@ import java.util.List;
 final class ModelCopy {
     final int index;
     final String name;
-    final ModelStore.Stored stored;
+    final DistinctModel distinct;
     final ModelQueue queue;
     private volatile ServedModel model;
     private List<ServedModel.Runner> runners = List.of();
     private final ArrayDeque<ServedModel.Runner> idle = new ArrayDeque<>();
 
-    ModelCopy(int index, ModelStore.Stored stored, int maxQueue) {
+    ModelCopy(int index, DistinctModel distinct, int maxQueue) {
         this.index = index;
         this.name = "model" + index;
-        this.stored = stored;
+        this.distinct = distinct;
         this.queue = new ModelQueue(maxQueue);
     }
 
@@ -43,10 +43,6 @@ final class ModelCopy {
         runners.forEach(ServedModel.Runner::close);
         runners = List.of();
         idle.clear();
-    }
-
-    synchronized int runners() {
-        return runners.size();
     }
 
     /** A free runner, or null when every one is busy (its worker requeues the copy when done). */

@@ -13,6 +13,7 @@ import com.sun.jna.NativeLibrary;
 final class NativeHeap {
     private static final Function MALLOC_TRIM = lookUp();
     private static final java.util.concurrent.atomic.AtomicLong TRIMS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicBoolean PENDING = new java.util.concurrent.atomic.AtomicBoolean();
 
     private NativeHeap() {
     }
@@ -37,6 +38,26 @@ final class NativeHeap {
         }
         TRIMS.incrementAndGet();
         return MALLOC_TRIM.invokeInt(new Object[] {0L}) == 1; // size_t pad: 64 bits on the LP64 Linux the server runs on
+    }
+
+    /**
+     * After a load or an unload: a trim a second later, once for every load and unload of that
+     * second, on a thread of its own: a trim locks each malloc arena in turn, so it must not run
+     * under the store's lock nor after every one of a burst of loads.
+     */
+    static void trimSoon() {
+        if (canTrim() && PENDING.compareAndSet(false, true)) {
+            Thread.ofPlatform().name("malloc-trim").daemon().start(() -> {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                } finally {
+                    PENDING.set(false);
+                }
+                trim();
+            });
+        }
     }
 
     /** Trims asked of glibc so far, by this process. */

@@ -29,9 +29,9 @@ interface ServedModel extends AutoCloseable {
     @Override
     void close();
 
-    /** Answers batches: a predictor on the shared weights. */
+    /** Runs forwards of batches: a predictor on the shared weights. */
     interface Runner extends AutoCloseable {
-        List<Answer> answer(List<QaCodec.Encoded> batch, boolean postprocess);
+        List<Answer> forward(List<QaCodec.Encoded> batch, boolean postprocess);
 
         @Override
         default void close() {
@@ -51,7 +51,7 @@ interface ServedModel extends AutoCloseable {
                 Predictor<QaBatch, QaBatch.Logits> predictor = model.newPredictor();
                 return new Runner() {
                     @Override
-                    public List<Answer> answer(List<QaCodec.Encoded> batch, boolean postprocess) {
+                    public List<Answer> forward(List<QaCodec.Encoded> batch, boolean postprocess) {
                         return model.answer(predictor, batch, postprocess);
                     }
 

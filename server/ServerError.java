@@ -2,7 +2,7 @@ package server;
 
 /**
  * A request the server answers with an error: the HTTP status, the one-line detail of the JSON
- * body and, for refusals a client should retry, the Retry-After seconds. ModelServer maps it (and
+ * body and, for refusals a client should retry, the Retry-After seconds. ErrorTable maps it (and
  * every other exception) to JSON in one place.
  */
 final class ServerError extends RuntimeException {

@@ -52,6 +52,15 @@ final class ServerMetrics {
             .labelNames("model", "result").register(registry);
     final Gauge modelMemory = Gauge.builder().name("jdo_model_memory_bytes")
             .help("Bytes of model weights in memory (or being loaded), as counted against the budget").register(registry);
+    // the model store (server/StoreModels): per model, what pulling it cost and how often the disk cache had it
+    final Gauge storeDownloads = Gauge.builder().name("jdo_model_store_downloads")
+            .help("Downloads of a model from the model store, by model").labelNames("model").register(registry);
+    final Gauge storeDownloadBytes = Gauge.builder().name("jdo_model_store_download_bytes")
+            .help("Bytes downloaded from the model store, by model").labelNames("model").register(registry);
+    final Gauge storeDownloadSeconds = Gauge.builder().name("jdo_model_store_download_seconds")
+            .help("Seconds spent downloading and verifying a model from the store, by model").labelNames("model").register(registry);
+    final Gauge storeCacheHits = Gauge.builder().name("jdo_model_store_cache_hits")
+            .help("Pulls of a model the disk cache already held, by model").labelNames("model").register(registry);
     final Gauge memoryBudget = Gauge.builder().name("jdo_model_memory_budget_bytes")
             .help("MODEL_MEMORY_BUDGET in bytes; 0 when there is none").register(registry);
 

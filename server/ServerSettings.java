@@ -9,13 +9,21 @@ import java.util.Map;
 /**
  * The server's settings, from its environment only (lib/runtime/Servers.env writes them), so the same
  * server runs unchanged as a process, a container or a pod. NUM_MODELS, POSTPROCESS and QUIET
- * are the original's; the rest are this project's. MODEL_DIR (named MODEL_NAME, else as its
- * metadata says) with NUM_MODELS copies is the first model; MODELS adds distinct ones.
+ * are the original's; the rest are this project's.
  */
-record ServerSettings(int numModels, boolean postprocess, boolean quiet, int port, String bindAddress,
-                      Path modelDir, String processor, int predictorsPerModel, int drainSeconds,
-                      String neuronLibraryPath, Batching batching, int drainDelaySeconds, int sequenceBucket,
-                      int probePort, long maxRequestBytes, List<ModelSource> models, long memoryBudget) {
+record ServerSettings(Listen listen, Models models, Batching batching, Drain drain, boolean postprocess, boolean quiet) {
+
+    /** Where HTTP listens: PORT and BIND_ADDRESS, PROBE_PORT (-1: none), the largest request body. */
+    record Listen(String bindAddress, int port, int probePort, long maxRequestBytes) {
+    }
+
+    /**
+     * What is served: MODEL_DIR (named MODEL_NAME, else as its metadata says) with NUM_MODELS
+     * copies first, then the distinct models MODELS adds; how they load and run.
+     */
+    record Models(Path modelDir, int numModels, List<ModelFolder> folders, long memoryBudget, String processor,
+                  int predictorsPerModel, int sequenceBucket, String neuronLibraryPath) {
+    }
 
     /**
      * How requests wait and group: up to maxBatchSize per forward, waiting at most maxBatchDelayMs
@@ -23,6 +31,14 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
      * longest a request may wait for its answer.
      */
     record Batching(int maxBatchSize, int maxBatchDelayMs, int maxQueue, int requestTimeoutMs) {
+        /** How long a load may wait for models in use to make room: the request deadline, else 30 s. */
+        long roomWaitMs() {
+            return requestTimeoutMs > 0 ? requestTimeoutMs : 30_000;
+        }
+    }
+
+    /** SIGTERM: DRAIN_DELAY seconds still serving, then DRAIN_SECONDS for what is queued and running. */
+    record Drain(int delaySeconds, int seconds) {
     }
 
     /** A setting that cannot be used; main prints it as one line and exits with 2. */
@@ -45,29 +61,22 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
         }
         int numModels = integer(env, "NUM_MODELS", 1, 1, 1024);
         long budget = MemoryBudget.parse(env.get("MODEL_MEMORY_BUDGET"));
-        List<ModelSource> models = ModelSource.of(primaryName(env, modelDir), modelDir, numModels, env.get("MODELS"),
+        List<ModelFolder> folders = ModelFolder.of(primaryName(env, modelDir), modelDir, numModels, env.get("MODELS"),
                 env.get("PINNED_MODELS"), budget > 0);
         return new ServerSettings(
-                numModels,
-                bool(env, "POSTPROCESS", true),
-                bool(env, "QUIET", false),
-                integer(env, "PORT", 8080, 0, 65535),
-                env.getOrDefault("BIND_ADDRESS", "0.0.0.0"),
-                modelDir,
-                env.getOrDefault("PROCESSOR", ""),
-                integer(env, "PREDICTORS_PER_MODEL", 0, 0, 1024),
-                integer(env, "DRAIN_SECONDS", 20, 0, 3600),
-                env.getOrDefault("NEURON_LIBRARY_PATH", ""),
+                new Listen(env.getOrDefault("BIND_ADDRESS", "0.0.0.0"), integer(env, "PORT", 8080, 0, 65535),
+                        integer(env, "PROBE_PORT", -1, -1, 65535), integer(env, "MAX_REQUEST_BYTES", 1 << 20, 1024, Integer.MAX_VALUE)),
+                new Models(modelDir, numModels, folders, budget, env.getOrDefault("PROCESSOR", ""),
+                        integer(env, "PREDICTORS_PER_MODEL", 0, 0, 1024), integer(env, "SEQUENCE_BUCKET", 16, 0, 4096),
+                        env.getOrDefault("NEURON_LIBRARY_PATH", "")),
                 new Batching(
                         integer(env, "MAX_BATCH_SIZE", 4, 1, 1024),
                         integer(env, "MAX_BATCH_DELAY_MS", 0, 0, 10_000),
                         integer(env, "MAX_QUEUE", 32, 1, 1_000_000),
                         integer(env, "REQUEST_TIMEOUT_MS", 0, 0, 3_600_000)),
-                integer(env, "DRAIN_DELAY", 5, 0, 3600),
-                integer(env, "SEQUENCE_BUCKET", 16, 0, 4096),
-                integer(env, "PROBE_PORT", -1, -1, 65535),
-                integer(env, "MAX_REQUEST_BYTES", 1 << 20, 1024, Integer.MAX_VALUE),
-                models, budget);
+                new Drain(integer(env, "DRAIN_DELAY", 5, 0, 3600), integer(env, "DRAIN_SECONDS", 20, 0, 3600)),
+                bool(env, "POSTPROCESS", true),
+                bool(env, "QUIET", false));
     }
 
     /** MODEL_NAME, or the name the trace folder's metadata.json gives its model. */
@@ -85,7 +94,7 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
 
     /** Endpoints model<i> of every model, numbered across them in order. */
     int totalCopies() {
-        return models.stream().mapToInt(ModelSource::copies).sum();
+        return models.folders().stream().mapToInt(ModelFolder::copies).sum();
     }
 
     private static int integer(Map<String, String> env, String key, int fallback, int min, int max) {
@@ -123,7 +132,7 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
      * one copy may run at once.
      */
     int predictors(int cores) {
-        return predictorsPerModel > 0 ? predictorsPerModel : Math.max(1, cores / totalCopies());
+        return models.predictorsPerModel() > 0 ? models.predictorsPerModel() : Math.max(1, cores / totalCopies());
     }
 
     /** Worker threads: the forwards that may run at once, never more than the cores. */

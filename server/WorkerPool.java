@@ -146,10 +146,10 @@ final class WorkerPool {
         metrics.batchSize.labelValues(copy.name).observe(batch.size());
         List<Answer> answers;
         try {
-            answers = runner.answer(inputs, postprocess);
+            answers = runner.forward(inputs, postprocess);
         } catch (RuntimeException e) {
-            ModelServer.log("level=error event=inference_failed model=%s batch=%d error=\"%s\"", copy.name, batch.size(),
-                    String.valueOf(e.getMessage()).replace("\"", "'"));
+            Log.line("level=error event=inference_failed model=%s batch=%d error=\"%s\"", copy.name, batch.size(),
+                    Log.quoted(e.getMessage()));
             ServerError failed = new ServerError(500, "inference failed: " + e.getClass().getSimpleName());
             batch.forEach(job -> job.result.completeExceptionally(failed));
             return;

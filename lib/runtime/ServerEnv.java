@@ -80,6 +80,10 @@ public final class ServerEnv {
         if (!config.get("s3_endpoint").isBlank()) {
             env.put("S3_ENDPOINT", config.get("s3_endpoint"));
         }
+        if (config.get("model_store").strip().startsWith("s3://")) {
+            // the bucket's region (provision makes it in region): a pod need not ask the instance metadata
+            env.put("AWS_REGION", config.get("region"));
+        }
         String dir = config.get("model_cache_dir");
         env.put("MODEL_CACHE_DIR", dir.equals("auto") ? CONTAINER_CACHE_DIR : dir);
         env.put("MODEL_CACHE_SIZE", Long.toString(ByteSize.parse(config.get("model_cache_size"))));

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,8 +87,7 @@ public record StoreIndex(Map<String, Entry> byName) {
             throw new StoreException(StoreException.Kind.CORRUPT, where + " has no \"models\" object");
         }
         Map<String, Entry> m = new TreeMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("models").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
+        for (Map.Entry<String, JsonNode> f : root.path("models").properties()) {
             JsonNode v = f.getValue();
             try {
                 m.put(f.getKey(), new Entry(f.getKey(), v.path("version").asText(null), v.path("size").asLong(0),

@@ -42,7 +42,7 @@ class ManyModelsTest {
     }
 
     /** A model that answers with its own name, counting its loads; 100 bytes each. */
-    static final class Named implements ModelServer.Loader {
+    static final class Named implements ModelLoader {
         final Map<String, AtomicInteger> loads = new ConcurrentHashMap<>();
         final Map<String, AtomicInteger> closed = new ConcurrentHashMap<>();
         volatile CountDownLatch gate = new CountDownLatch(0);
@@ -50,7 +50,7 @@ class ManyModelsTest {
         volatile CountDownLatch busyA = new CountDownLatch(0);
 
         @Override
-        public ServedModel load(ModelSource source, int copy) throws Exception {
+        public ServedModel load(ModelFolder source, int copy) throws Exception {
             gate.await();
             loads.computeIfAbsent(source.name(), k -> new AtomicInteger()).incrementAndGet();
             return new ServedModel() {
@@ -81,7 +81,7 @@ class ManyModelsTest {
         }
 
         @Override
-        public long bytes(ModelSource source) {
+        public long bytes(ModelFolder source) {
             return 100;
         }
 
@@ -105,7 +105,7 @@ class ManyModelsTest {
         return String.join(",", java.util.Arrays.stream(names).map(n -> n + "=" + dir.resolve(n)).toList());
     }
 
-    static ModelServer start(Map<String, String> env, ModelServer.Loader loader) {
+    static ModelServer start(Map<String, String> env, ModelLoader loader) {
         ModelServer s = new ModelServer(ModelServerTest.settings(primary, 1, 1, env), loader, Map.of()).start();
         assertTrue(s.awaitLoaded());
         return s;

@@ -133,11 +133,11 @@ class ModelServerTest {
     @Test
     void defaultsAndTheSameAnswerForGetAndPost() throws Exception {
         String viaGet = get("/predictions/model1").body();
-        String json = "{\"seq_0\": \"" + Handlers.DEFAULT_QUESTION + "\", \"seq_1\": " + JSON.writeValueAsString(Handlers.DEFAULT_CONTEXT) + "}";
+        String json = "{\"seq_0\": \"" + OriginalApi.DEFAULT_QUESTION + "\", \"seq_1\": " + JSON.writeValueAsString(OriginalApi.DEFAULT_CONTEXT) + "}";
         HttpResponse<String> viaPost = send("POST", "/predictions/model1", "application/json", json.getBytes(StandardCharsets.UTF_8));
         assertEquals(viaGet, viaPost.body());
         HttpResponse<String> form = send("POST", "/predictions/model1", "application/x-www-form-urlencoded",
-                ("seq_0=" + q(Handlers.DEFAULT_QUESTION)).getBytes(StandardCharsets.UTF_8));
+                ("seq_0=" + q(OriginalApi.DEFAULT_QUESTION)).getBytes(StandardCharsets.UTF_8));
         assertEquals(viaGet, form.body(), "the original client's --post sent form data");
         assertEquals(viaGet, send("POST", "/predictions/model1", "application/json", new byte[0]).body(), "empty body: defaults");
     }
@@ -276,9 +276,9 @@ class ModelServerTest {
 
     @Test
     void anInferenceFailureIs500AndTheServerKeepsServing() throws Exception {
-        ModelServer.Loader separate = new ModelServer.Loader() {
+        ModelLoader separate = new ModelLoader() {
             @Override
-            public ServedModel load(ModelSource source, int copy) {
+            public ServedModel load(ModelFolder source, int copy) {
                 return new FakeModel(copy == 0);
             }
 

@@ -149,7 +149,7 @@ class ServingCoreTest {
     @Test
     void copiesShareOneLoadedModel() throws Exception {
         ServerSettings settings = ModelServerTest.settings(modelDir, 3, 1);
-        ModelServer.Loader real = ModelServer.loader(settings);
+        ModelLoader real = ModelServer.loader(settings);
         AtomicInteger loads = new AtomicInteger();
         ModelServer s = new ModelServer(settings, (m, i) -> {
             loads.incrementAndGet();
@@ -372,13 +372,13 @@ class ServingCoreTest {
             CompletableFuture<HttpResponse<String>> queued = getAsync(s, "/predictions/model0?seq_0=queued");
             CompletableFuture<Void> drain = CompletableFuture.runAsync(s::drain);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (s.state() != ModelServer.State.DRAINING && System.nanoTime() < deadline) {
+            while (s.state() != Lifecycle.State.DRAINING && System.nanoTime() < deadline) {
                 Thread.sleep(2);
             }
             assertEquals(503, get(s, "/health/ready").statusCode(), "readiness is off at once");
             assertEquals(200, get(s, "/health/live").statusCode(), "still alive");
             CompletableFuture<HttpResponse<String>> duringDelay = getAsync(s, "/predictions/model0?seq_0=late-but-welcome");
-            while (s.state() != ModelServer.State.STOPPING && System.nanoTime() < deadline) {
+            while (s.state() != Lifecycle.State.STOPPING && System.nanoTime() < deadline) {
                 Thread.sleep(2);
             }
             HttpResponse<String> refused = get(s, "/predictions/model0?seq_0=too-late");

@@ -12,11 +12,7 @@ import lib.model.ModelEntries;
  * many copies (endpoints model<i>) it gets, and whether it is pinned (loaded at start, never
  * evicted). Copies of one model share its weights; distinct models do not.
  */
-record ModelSource(String name, Path dir, int copies, boolean pinned) {
-
-    ModelSource withPinned(boolean pin) {
-        return new ModelSource(name, dir, copies, pin);
-    }
+record ModelFolder(String name, Path dir, int copies, boolean pinned) {
 
     /**
      * The models: MODEL_DIR's first (named primaryName, NUM_MODELS copies), then MODELS, the
@@ -24,7 +20,7 @@ record ModelSource(String name, Path dir, int copies, boolean pinned) {
      * {@code squad-a=/app/models/squad-a*2,squad-b=/app/models/squad-b}. PINNED_MODELS empty pins
      * every model when there is no memory budget (all load at start), and none when there is one.
      */
-    static List<ModelSource> of(String primaryName, Path modelDir, int numModels, String models, String pinned, boolean budget) {
+    static List<ModelFolder> of(String primaryName, Path modelDir, int numModels, String models, String pinned, boolean budget) {
         // one model needs no name rule (its copies are reached as model<i>); beside others it does
         String bad = models == null || models.isBlank() ? null : ModelEntries.nameProblem(primaryName);
         if (bad != null) {
@@ -56,9 +52,9 @@ record ModelSource(String name, Path dir, int copies, boolean pinned) {
         } else if (!budget) {
             pins.addAll(names);
         }
-        List<ModelSource> all = new java.util.ArrayList<>();
-        all.add(new ModelSource(primaryName, modelDir, numModels, pins.contains(primaryName)));
-        extra.forEach(e -> all.add(new ModelSource(e.name(), Path.of(e.value()), e.copies(), pins.contains(e.name()))));
+        List<ModelFolder> all = new java.util.ArrayList<>();
+        all.add(new ModelFolder(primaryName, modelDir, numModels, pins.contains(primaryName)));
+        extra.forEach(e -> all.add(new ModelFolder(e.name(), Path.of(e.value()), e.copies(), pins.contains(e.name()))));
         return List.copyOf(all);
     }
 }

@@ -1,0 +1,189 @@
+package server;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.NotFoundResponse;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The HTTP API, one Javalin app: the routes (the original's, the Open Inference Protocol's under
+ * /v2, and the status routes), the main connector (virtual threads, its connections counted) and
+ * the probe connector (PROBE_PORT: platform threads of its own, so probes never wait behind a flood
+ * of predictions, and nothing but the status routes), the request log, and the error table.
+ */
+final class HttpApi {
+    /** What the probe port answers (GET); the main port answers them too. */
+    private static final Set<String> STATUS_PATHS = Set.of("/", "/health/live", "/health/ready", "/ping", "/models", "/metrics",
+            "/v2/health/live", "/v2/health/ready");
+
+    static {
+        // Javalin and Jetty say at INFO what the server's own listening line says: only their warnings
+        System.setProperty("org.slf4j.simpleLogger.log.io.javalin", "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
+    }
+
+    private final ServerSettings.Listen listen;
+    private final boolean quiet;
+    private final ServerMetrics metrics;
+    private final MainConnections connections;
+    private volatile ServerConnector main;
+    private volatile ServerConnector probes;
+    private final Javalin app;
+
+    HttpApi(ServerSettings settings, ServerMetrics metrics, MainConnections connections, ServerStatus status, OriginalApi original,
+            OpenInferenceApi v2, ErrorTable errors) {
+        this.listen = settings.listen();
+        this.quiet = settings.quiet();
+        this.metrics = metrics;
+        this.connections = connections;
+        this.app = Javalin.create(config -> {
+            config.concurrency.useVirtualThreads = true;
+            config.startup.showJavalinBanner = false;
+            config.http.maxRequestSize = listen.maxRequestBytes();
+            config.jetty.modifyHttpConfiguration(http -> {
+                http.setRequestHeaderSize(ErrorTable.MAX_HEADER_BYTES);
+                http.setSendServerVersion(false);
+            });
+            config.jetty.addConnector(this::mainConnector);
+            if (listen.probePort() >= 0) {
+                config.jetty.addConnector(this::probeConnector);
+            }
+            config.jetty.modifyServer(server -> server.setErrorHandler(errors.jetty()));
+            config.requestLogger.http(this::logRequest);
+            config.routes.before(this::onlyStatusOnProbes);
+            config.routes.get("/", ctx -> ServerStatus.json(ctx, 200, java.util.Map.of("Status", "Healthy")));
+            config.routes.get("/health/live", status::live);
+            config.routes.get("/health/ready", status::ready);
+            config.routes.get("/ping", status::ready);
+            config.routes.get("/models", status::models);
+            config.routes.get("/metrics", status::metrics);
+            config.routes.get("/predictions/{model}", original::predict);
+            config.routes.post("/predictions/{model}", original::predict);
+            for (HandlerType method : List.of(HandlerType.PUT, HandlerType.DELETE, HandlerType.PATCH)) {
+                config.routes.addHttpHandler(method, "/predictions/{model}", ctx -> {
+                    throw new ServerError(405, "method " + ctx.method() + " is not allowed here; use GET or POST");
+                });
+            }
+            v2.routes(config.routes);
+            errors.register(config.routes);
+        });
+    }
+
+    /** Starts listening; a BadSetting naming the port that cannot be listened on. */
+    HttpApi start() {
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            String main = whyNotListening(listen.port());
+            String probe = listen.probePort() > 0 ? whyNotListening(listen.probePort()) : null;
+            throw new ServerSettings.BadSetting("cannot listen on " + listen.bindAddress() + (main == null && probe != null
+                    ? " PROBE_PORT=" + listen.probePort() + ": " + probe
+                    : " PORT=" + listen.port() + ": " + (main != null ? main : String.valueOf(e.getMessage()))));
+        }
+        return this;
+    }
+
+    void stop() {
+        app.stop();
+    }
+
+    int port() {
+        return main.getLocalPort();
+    }
+
+    /** The probe port actually bound (-1 when there is none). */
+    int probePort() {
+        return probes == null ? -1 : probes.getLocalPort();
+    }
+
+    /**
+     * Writes a prediction's answers: at once when they are there (computed on this thread, or
+     * refused: the refusal is thrown to the error table), else once they come, the request's
+     * thread let go meanwhile.
+     */
+    static <T> void reply(Context ctx, CompletableFuture<T> answers, Consumer<T> write) throws Exception {
+        if (!answers.isDone()) {
+            ctx.future(() -> answers.thenAccept(write));
+            return;
+        }
+        T done;
+        try {
+            done = answers.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+        write.accept(done);
+    }
+
+    private Connector mainConnector(Server server, HttpConfiguration http) {
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        connector.setHost(listen.bindAddress());
+        connector.setPort(listen.port());
+        connector.addBean(connections);
+        main = connector;
+        return connector;
+    }
+
+    /** A second connector with platform threads of its own (the server's are virtual, shared with every prediction). */
+    private Connector probeConnector(Server server, HttpConfiguration http) {
+        QueuedThreadPool threads = new QueuedThreadPool(8, 2);
+        threads.setName("probes");
+        ServerConnector connector = new ServerConnector(server, threads, null, null, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(listen.bindAddress());
+        connector.setPort(listen.probePort());
+        connector.setName("probes");
+        probes = connector;
+        return connector;
+    }
+
+    private void onlyStatusOnProbes(Context ctx) {
+        if (probes != null && ctx.req().getLocalPort() == probes.getLocalPort() && !STATUS_PATHS.contains(ctx.path())) {
+            throw new NotFoundResponse();
+        }
+    }
+
+    /** Metrics and the request log line of every prediction, once its answer is written. */
+    private void logRequest(Context ctx, Float ms) {
+        String path = ctx.path();
+        if (!path.startsWith("/predictions/") && !(path.startsWith("/v2/models/") && path.endsWith("/infer"))) {
+            return;
+        }
+        String label = ErrorTable.label(ctx);
+        int status = ctx.statusCode();
+        String code = Integer.toString(status);
+        metrics.requests.labelValues(label, code).inc();
+        metrics.latency.labelValues(label).observe(ms / 1000.0);
+        if (status >= 400) {
+            metrics.errors.labelValues(label, code).inc();
+        }
+        if (!quiet || status >= 500) {
+            Log.line("level=%s event=request method=%s path=%s status=%d ms=%.1f", status >= 500 ? "error" : "info", ctx.method(), path,
+                    status, ms);
+        }
+    }
+
+    /** Why a port cannot be listened on, asked again of the OS; null when it can. */
+    private String whyNotListening(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(listen.bindAddress(), port));
+            return null;
+        } catch (IOException e) {
+            return String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package server;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import java.util.regex.Matcher;
+import lib.model.Answer;
+
+/**
+ * The path of one prediction, and all a handler calls: admit it (503 while loading or stopping,
+ * or when its copy's queue is full, before tokenizing), acquire its model (loading it first when
+ * a memory budget left it out), encode it, compute it on the request thread when a worker's share
+ * of the cores is idle and the server is quiet, else queue it for the batcher; bound it by the
+ * deadline; release the model. A refusal is a failed future, never a branch in the handler.
+ */
+final class Predictions {
+    /** A question and its context. */
+    record Pair(String question, String context) {
+    }
+
+    private final ModelStore store;
+    private final WorkerPool pool;
+    private final Lifecycle lifecycle;
+    private final ServerMetrics metrics;
+    private final ServerSettings.Batching batching;
+    private final IntSupplier mainConnections;
+
+    Predictions(ModelStore store, WorkerPool pool, Lifecycle lifecycle, ServerMetrics metrics, ServerSettings.Batching batching,
+                IntSupplier mainConnections) {
+        this.store = store;
+        this.pool = pool;
+        this.lifecycle = lifecycle;
+        this.metrics = metrics;
+        this.batching = batching;
+        this.mainConnections = mainConnections;
+    }
+
+    /**
+     * The copy a request names: model<i> (the original's, numbered across the models), or a
+     * model's name (its copy with the shortest queue); a ServerError 404 for any other.
+     */
+    ModelCopy copy(String name) {
+        List<ModelCopy> copies = store.copies();
+        Matcher m = lib.model.ModelEntries.COPY_ID.matcher(name);
+        if (m.matches() && m.group(1).length() < 6 && Integer.parseInt(m.group(1)) < copies.size()) {
+            return copies.get(Integer.parseInt(m.group(1)));
+        }
+        DistinctModel named = m.matches() ? null : store.named(name);
+        if (named == null) {
+            // the original's message, for any model it does not have
+            throw new ServerError(404, "Model " + name + " does not exist. Try a model name up to model" + (copies.size() - 1)
+                    + (store.models().size() > 1 ? " or one of " + store.models().stream().map(DistinctModel::name).toList() : ""));
+        }
+        ModelCopy best = named.copies.get(0);
+        for (ModelCopy c : named.copies) {
+            if (c.queue.size() < best.queue.size()) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The answers of the copy's model to the pairs, in order (each pair is one job for the
+     * batcher); failed with a ServerError (503 refusals, 500), a TimeoutException past
+     * REQUEST_TIMEOUT_MS or ModelQueue.ClientGone. connected tells whether the client is still
+     * there: a queued job whose client left is dropped.
+     */
+    CompletableFuture<List<Answer>> predict(ModelCopy copy, List<Pair> pairs, BooleanSupplier connected) {
+        ServerError refused = lifecycle.refusal(copy);
+        if (refused == null && copy.queue.full()) {
+            refused = refuseFull(copy); // before tokenizing: refusing must stay cheap
+        }
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        Runnable leave = lifecycle.enter();
+        int timeout = batching.requestTimeoutMs();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+        CompletableFuture<List<Answer>> answers = new CompletableFuture<>();
+        Thread requestThread = Thread.currentThread();
+        store.acquire(copy.distinct).whenComplete((loaded, failed) -> {
+            if (failed != null || answers.isDone()) {
+                store.release(copy.distinct);
+                answers.completeExceptionally(failed != null ? failed : new CancellationException());
+                return;
+            }
+            try {
+                // run here only on the request thread (the model was in memory), never on a loader's
+                boolean here = Thread.currentThread() == requestThread && pairs.size() == 1 && quiet();
+                List<InferenceJob> jobs = submit(copy, pairs, connected, here);
+                List<CompletableFuture<Answer>> results = jobs.stream().map(job -> job.result).toList();
+                if (timeout > 0) {
+                    long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                    results.forEach(r -> r.orTimeout(left, TimeUnit.MILLISECONDS));
+                }
+                CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenComplete((all, e) -> {
+                    store.release(copy.distinct);
+                    if (e != null) {
+                        answers.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+                    } else {
+                        answers.complete(results.stream().map(CompletableFuture::join).toList());
+                    }
+                });
+            } catch (RuntimeException e) {
+                store.release(copy.distinct);
+                answers.completeExceptionally(e);
+            }
+        });
+        if (timeout > 0) {
+            answers.orTimeout(timeout, TimeUnit.MILLISECONDS); // also bounds the wait for a cold model's load
+        }
+        answers.whenComplete((a, e) -> leave.run());
+        return answers;
+    }
+
+    /** Encodes the pairs and computes them here (see {@link WorkerPool#submit}) or queues them; a 503 when the queue is full. */
+    private List<InferenceJob> submit(ModelCopy copy, List<Pair> pairs, BooleanSupplier connected, boolean here) {
+        ServedModel model = copy.model();
+        List<InferenceJob> jobs = new ArrayList<>(pairs.size());
+        for (Pair p : pairs) {
+            jobs.add(new InferenceJob(model.encode(p.question(), p.context()), connected));
+        }
+        for (InferenceJob job : jobs) {
+            if (!pool.submit(copy, job, here)) {
+                ServerError full = refuseFull(copy);
+                jobs.forEach(j -> j.result.completeExceptionally(full)); // those queued already are dropped, not computed
+                throw full;
+            }
+            job.result.whenComplete((answer, e) -> {
+                if (e instanceof ModelQueue.ClientGone) {
+                    metrics.refused.labelValues(copy.name, "client_gone").inc();
+                }
+            });
+        }
+        return jobs;
+    }
+
+    /**
+     * Whether a request may compute on its own thread. A forward in native code holds its virtual
+     * thread's carrier, and there are as many carriers as cores. With no more predictions and
+     * main-port connections than workers each of them can have a carrier; with more, a request not
+     * yet read would wait for one (refusals included), so the workers compute.
+     */
+    private boolean quiet() {
+        return lifecycle.inFlight() <= pool.workers() && mainConnections.getAsInt() <= pool.workers();
+    }
+
+    private ServerError refuseFull(ModelCopy copy) {
+        metrics.refused.labelValues(copy.name, "queue_full").inc();
+        return ServerError.unavailable(copy.name + " is overloaded (" + batching.maxQueue() + " requests queued); try again shortly", 1);
+    }
+}
