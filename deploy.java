@@ -46,6 +46,15 @@ public class deploy extends StepCommand {
     int status(@Parameters(paramLabel = "N", arity = "0..1") Integer n) {
         Integer index = Runtimes.checkServer(config(), n);
         Runtimes.of(config()).deployStatus(index);
+        if (StoreConfig.enabled(config()) && !ModelSet.catalog(config()).isEmpty()) {
+            // the catalog's placement, from the same function the load clients route by
+            int[] perServer = StoreCatalog.read(config(), ModelSet.catalog(config()), ModelSet.names(config())).modelsPerServer();
+            for (int s = 0; s < perServer.length; s++) {
+                if (index == null || index == s) {
+                    Console.info("server %d: preferred for %d models of the catalog (./deploy.java models)", s, perServer[s]);
+                }
+            }
+        }
         return 0;
     }
 

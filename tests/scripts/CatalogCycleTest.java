@@ -73,6 +73,13 @@ class CatalogCycleTest {
         Run models = ok("deploy.java", "models");
         assertTrue(models.stdout().contains("201 models (200 of the catalog placed on 1 of 2 servers each"), models::toString);
         ok("deploy.java", "run");
+        int[] per = new int[2];
+        for (int i = 0; i < MODELS; i++) {
+            per[Placement.preferred("v" + i, 2, 1)[0]]++;
+        }
+        Run status = ok("deploy.java", "status");
+        assertTrue(status.stdout().contains("server 0: preferred for " + per[0] + " models of the catalog")
+                && status.stdout().contains("server 1: preferred for " + per[1] + " models of the catalog"), status::toString);
         Run seq = ok("test.java", "run", "seq");
         ok("test.java", "status");
         Run logs = ok("test.java", "logs", "--no-follow");
