@@ -24,7 +24,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The HTTP API, one Javalin app: the routes (the original's, the Open Inference Protocol's under
  * /v2, and the status routes), the main connector (virtual threads, its connections counted) and
  * the probe connector (PROBE_PORT: platform threads of its own, so probes never wait behind a flood
- * of predictions, and nothing but the status routes), the request log, and the error table.
+ * of predictions, and nothing but the status routes), the bound on the main port's connections
+ * (MAX_CONNECTIONS), the request log (refusals left to {@link Refusals}), and the error table.
  */
 final class HttpApi {
     /** What the probe port answers (GET); the main port answers them too. */
