@@ -64,7 +64,7 @@ final class ErrorTable {
                 send(ctx, e.status, e.getMessage());
             }
             case TimeoutException e -> {
-                metrics.refused.labelValues(label(ctx), "timeout").inc();
+                metrics.refusals.count(label(ctx), "timeout");
                 send(ctx, 504, "no answer within request_timeout_ms=" + requestTimeoutMs
                         + "; the request was not computed if it was still queued");
             }

@@ -24,7 +24,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The HTTP API, one Javalin app: the routes (the original's, the Open Inference Protocol's under
  * /v2, and the status routes), the main connector (virtual threads, its connections counted) and
  * the probe connector (PROBE_PORT: platform threads of its own, so probes never wait behind a flood
- * of predictions, and nothing but the status routes), the request log, and the error table.
+ * of predictions, and nothing but the status routes), the bound on the main port's connections
+ * (MAX_CONNECTIONS), the request log (refusals left to {@link Refusals}), and the error table.
  */
 final class HttpApi {
     /** What the probe port answers (GET); the main port answers them too. */
@@ -66,6 +67,7 @@ final class HttpApi {
             config.jetty.modifyServer(server -> server.setErrorHandler(errors.jetty()));
             config.requestLogger.http(this::logRequest);
             config.routes.before(this::onlyStatusOnProbes);
+            config.routes.before(this::boundConnections);
             config.routes.get("/", ctx -> ServerStatus.json(ctx, 200, java.util.Map.of("Status", "Healthy")));
             config.routes.get("/health/live", status::live);
             config.routes.get("/health/ready", status::ready);
@@ -157,10 +159,30 @@ final class HttpApi {
         }
     }
 
-    /** Metrics and the request log line of every prediction, once its answer is written. */
+    /**
+     * The bound on the main port's open connections (MAX_CONNECTIONS): past it a prediction is
+     * refused with a 503 that closes its connection, read no further than its headers; status
+     * routes are still answered. Jetty's own connection limits stop accepting instead, which
+     * leaves a client connected and unanswered in the kernel's backlog.
+     */
+    private void boundConnections(Context ctx) {
+        int bound = listen.maxConnections();
+        if (bound > 0 && isPrediction(ctx.path()) && connections.getAsInt() > bound) {
+            metrics.refusals.count(ErrorTable.label(ctx), "connections");
+            ctx.header("Connection", "close");
+            throw ServerError.unavailable("the server has more than MAX_CONNECTIONS=" + bound
+                    + " connections open; this one is closed, try again shortly", 1);
+        }
+    }
+
+    private static boolean isPrediction(String path) {
+        return path.startsWith("/predictions/") || (path.startsWith("/v2/models/") && path.endsWith("/infer"));
+    }
+
+    /** Metrics and the request log line of every prediction but a refusal, once its answer is written. */
     private void logRequest(Context ctx, Float ms) {
         String path = ctx.path();
-        if (!path.startsWith("/predictions/") && !(path.startsWith("/v2/models/") && path.endsWith("/infer"))) {
+        if (!isPrediction(path)) {
             return;
         }
         String label = ErrorTable.label(ctx);
@@ -171,7 +193,8 @@ final class HttpApi {
         if (status >= 400) {
             metrics.errors.labelValues(label, code).inc();
         }
-        if (!quiet || status >= 500) {
+        // refusals (503, 504) are counted and logged once per interval (Refusals), never a line each
+        if ((!quiet || status >= 500) && status != 503 && status != 504) {
             Log.line("level=%s event=request method=%s path=%s status=%d ms=%.1f", status >= 500 ? "error" : "info", ctx.method(), path,
                     status, ms);
         }

@@ -80,7 +80,7 @@ final class Lifecycle {
         if (s == State.READY || s == State.DRAINING) {
             return null;
         }
-        metrics.refused.labelValues(copy.name, "not_ready").inc();
+        metrics.refusals.count(copy.name, "not_ready");
         return ServerError.unavailable(switch (s) {
             case STOPPING -> "the server is shutting down";
             case FAILED -> "the models failed to load: " + failure;

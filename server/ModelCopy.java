@@ -45,6 +45,11 @@ final class ModelCopy {
         idle.clear();
     }
 
+    /** How many forwards of this copy may run at once (0 while its model is not in memory). */
+    synchronized int runnerCount() {
+        return runners.size();
+    }
+
     /** A free runner, or null when every one is busy (its worker requeues the copy when done). */
     synchronized ServedModel.Runner lease() {
         return idle.pollFirst();

@@ -27,6 +27,7 @@ final class ModelQueue {
     private final ArrayDeque<InferenceJob> jobs = new ArrayDeque<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition arrived = lock.newCondition();
+    private volatile long nanosPerRequest;
 
     ModelQueue(int capacity) {
         this.capacity = capacity;
@@ -45,6 +46,25 @@ final class ModelQueue {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Records a forward of rows requests that took nanos: the service time per request is a moving
+     * average (each forward weighs 1/8), so it follows the batch shapes the load brings.
+     */
+    void served(int rows, long nanos) {
+        long perRow = Math.max(1, nanos / Math.max(1, rows));
+        lock.lock();
+        try {
+            nanosPerRequest = nanosPerRequest == 0 ? perRow : nanosPerRequest + (perRow - nanosPerRequest) / 8;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The measured service time of one request of this copy (0 before any forward). */
+    long nanosPerRequest() {
+        return nanosPerRequest;
     }
 
     boolean full() {

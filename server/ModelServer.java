@@ -115,6 +115,7 @@ public final class ModelServer {
                 + "max_batch_size=%d max_batch_delay_ms=%d max_queue=%d memory_budget=%d", settings.listen().bindAddress(), http.port(),
                 http.probePort(), settings.models().folders().size(), settings.totalCopies(), processor, pool.workers(),
                 b.maxBatchSize(), b.maxBatchDelayMs(), b.maxQueue(), settings.models().memoryBudget());
+        metrics.refusals.start();
         lifecycle.startLoading();
         return this;
     }
@@ -129,6 +130,7 @@ public final class ModelServer {
         lifecycle.drain(() -> {
             http.stop();
             pool.stop();
+            metrics.refusals.stop();
         });
     }
 

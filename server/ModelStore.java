@@ -163,7 +163,7 @@ final class ModelStore {
     private synchronized void giveUpWaiting(DistinctModel s, CompletableFuture<Void> loading) {
         if (s.loading == loading && waiting.remove(s)) {
             s.state = DistinctModel.State.UNLOADED;
-            metrics.refused.labelValues(s.name(), "no_room").inc();
+            metrics.refusals.count(s.name(), "no_room");
             loading.completeExceptionally(ServerError.unavailable("model " + s.name() + " is not in memory and MODEL_MEMORY_BUDGET ("
                     + MemoryBudget.mib(budget) + ") stayed held by models in use for " + roomWaitMs + " ms; try again shortly", 1));
         }

@@ -83,6 +83,7 @@ final class OpenInferenceApi {
         if (ctx.header("Inference-Header-Content-Length") != null) {
             throw ServerError.badRequest("binary tensor data is not supported; send the inputs as JSON");
         }
+        predictions.admit(copy); // a refusal reads no body
         JsonNode request;
         try {
             request = ErrorTable.JSON.readTree(OriginalApi.utf8(ctx.bodyAsBytes()));

@@ -37,6 +37,7 @@ final class OriginalApi {
         ModelCopy copy = predictions.copy(ctx.pathParam("model"));
         // metric labels name only copies the server has: any other path would add a series forever
         ctx.attribute(ErrorTable.MODEL_LABEL, copy.name);
+        predictions.admit(copy); // a refusal reads no body
         Predictions.Pair pair = pair(ctx);
         HttpApi.reply(ctx, predictions.predict(copy, List.of(pair), closedPeers.connected(ctx)), answers -> write(ctx, answers.get(0)));
     }

@@ -13,7 +13,8 @@ import lib.model.Answer;
 
 /**
  * The path of one prediction, and all a handler calls: admit it (503 while loading or stopping,
- * or when its copy's queue is full, before tokenizing), acquire its model (loading it first when
+ * when its copy's queue is full or would not answer it within the deadline, before reading the
+ * body), acquire its model (loading it first when
  * a memory budget left it out), encode it, compute it on the request thread when a worker's share
  * of the cores is idle and the server is quiet, else queue it for the batcher; bound it by the
  * deadline; release the model. A refusal is a failed future, never a branch in the handler.
@@ -72,10 +73,7 @@ final class Predictions {
      * there: a queued job whose client left is dropped.
      */
     CompletableFuture<List<Answer>> predict(ModelCopy copy, List<Pair> pairs, BooleanSupplier connected) {
-        ServerError refused = lifecycle.refusal(copy);
-        if (refused == null && copy.queue.full()) {
-            refused = refuseFull(copy); // before tokenizing: refusing must stay cheap
-        }
+        ServerError refused = refusal(copy);
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
         }
@@ -119,6 +117,54 @@ final class Predictions {
         return answers;
     }
 
+    /**
+     * Refuses a request to the copy with a ServerError 503 (counted by reason) when the server
+     * does not take predictions now, the copy's queue is full, or the request would not be answered
+     * within REQUEST_TIMEOUT_MS; a handler calls it before reading the body, so a refusal costs
+     * neither the body nor tokenizing.
+     */
+    void admit(ModelCopy copy) {
+        ServerError refused = refusal(copy);
+        if (refused != null) {
+            throw refused;
+        }
+    }
+
+    private ServerError refusal(ModelCopy copy) {
+        ServerError refused = lifecycle.refusal(copy);
+        if (refused == null && copy.queue.full()) {
+            refused = refuseFull(copy);
+        }
+        if (refused == null && batching.requestTimeoutMs() > 0) {
+            refused = refuseLate(copy);
+        }
+        return refused;
+    }
+
+    /**
+     * The queue bound in time: a request is refused at once when those queued ahead of it, at the
+     * copy's measured service time per request and its forwards side by side, would take longer
+     * than REQUEST_TIMEOUT_MS, instead of waiting to time out (504) after holding a place in the
+     * queue. Only with requests queued ahead: then forwards are running and keep the measure
+     * fresh, whereas refusing on an empty queue could leave one slow forward's measure standing
+     * with nothing computed to correct it. Nothing is refused before a forward has been measured.
+     */
+    private ServerError refuseLate(ModelCopy copy) {
+        long perRequest = copy.queue.nanosPerRequest();
+        if (perRequest <= 0 || copy.queue.size() == 0) {
+            return null;
+        }
+        int parallel = Math.max(1, Math.min(pool.workers(), copy.runnerCount()));
+        long expectedNanos = (copy.queue.size() + 1L) * perRequest / parallel;
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(batching.requestTimeoutMs());
+        if (expectedNanos <= timeoutNanos) {
+            return null;
+        }
+        metrics.refusals.count(copy.name, "deadline");
+        return ServerError.unavailable(copy.name + " would not answer within request_timeout_ms=" + batching.requestTimeoutMs() + " ("
+                + copy.queue.size() + " requests queued, about " + TimeUnit.NANOSECONDS.toMillis(expectedNanos) + " ms); try again shortly", 1);
+    }
+
     /** Encodes the pairs and computes them here (see {@link WorkerPool#submit}) or queues them; a 503 when the queue is full. */
     private List<InferenceJob> submit(ModelCopy copy, List<Pair> pairs, BooleanSupplier connected, boolean here) {
         ServedModel model = copy.model();
@@ -134,7 +180,7 @@ final class Predictions {
             }
             job.result.whenComplete((answer, e) -> {
                 if (e instanceof ModelQueue.ClientGone) {
-                    metrics.refused.labelValues(copy.name, "client_gone").inc();
+                    metrics.refusals.count(copy.name, "client_gone");
                 }
             });
         }
@@ -152,7 +198,7 @@ final class Predictions {
     }
 
     private ServerError refuseFull(ModelCopy copy) {
-        metrics.refused.labelValues(copy.name, "queue_full").inc();
+        metrics.refusals.count(copy.name, "queue_full");
         return ServerError.unavailable(copy.name + " is overloaded (" + batching.maxQueue() + " requests queued); try again shortly", 1);
     }
 }

@@ -23,7 +23,9 @@ final class ServerMetrics {
             .help("Requests queued for a forward, by model").labelNames("model").register(registry);
     final Counter refused = Counter.builder().name("jdo_refused_total")
             .help("Prediction requests refused or dropped without a forward, by model and reason "
-                    + "(queue_full, timeout, not_ready, client_gone)").labelNames("model", "reason").register(registry);
+                    + "(queue_full, deadline, timeout, not_ready, no_room, client_gone, connections)").labelNames("model", "reason").register(registry);
+    /** Where refusals are counted (refused, by reason) and logged once per interval. */
+    final Refusals refusals = new Refusals(refused, line -> Log.line("%s", line));
     final Histogram queueWait = Histogram.builder().name("jdo_queue_wait_seconds")
             .help("Time from a request being queued to its forward starting, by model")
             .labelNames("model").classicOnly()

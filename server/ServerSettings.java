@@ -13,8 +13,11 @@ import java.util.Map;
  */
 record ServerSettings(Listen listen, Models models, Batching batching, Drain drain, boolean postprocess, boolean quiet) {
 
-    /** Where HTTP listens: PORT and BIND_ADDRESS, PROBE_PORT (-1: none), the largest request body. */
-    record Listen(String bindAddress, int port, int probePort, long maxRequestBytes) {
+    /**
+     * Where HTTP listens: PORT and BIND_ADDRESS, PROBE_PORT (-1: none), the largest request body,
+     * the main port's open connections past which predictions are refused (0: no bound).
+     */
+    record Listen(String bindAddress, int port, int probePort, long maxRequestBytes, int maxConnections) {
     }
 
     /**
@@ -65,7 +68,8 @@ record ServerSettings(Listen listen, Models models, Batching batching, Drain dra
                 env.get("PINNED_MODELS"), budget > 0);
         return new ServerSettings(
                 new Listen(env.getOrDefault("BIND_ADDRESS", "0.0.0.0"), integer(env, "PORT", 8080, 0, 65535),
-                        integer(env, "PROBE_PORT", -1, -1, 65535), integer(env, "MAX_REQUEST_BYTES", 1 << 20, 1024, Integer.MAX_VALUE)),
+                        integer(env, "PROBE_PORT", -1, -1, 65535), integer(env, "MAX_REQUEST_BYTES", 1 << 20, 1024, Integer.MAX_VALUE),
+                        integer(env, "MAX_CONNECTIONS", 1024, 0, 1_000_000)),
                 new Models(modelDir, numModels, folders, budget, env.getOrDefault("PROCESSOR", ""),
                         integer(env, "PREDICTORS_PER_MODEL", 0, 0, 1024), integer(env, "SEQUENCE_BUCKET", 16, 0, 4096),
                         env.getOrDefault("NEURON_LIBRARY_PATH", "")),

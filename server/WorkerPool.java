@@ -154,6 +154,7 @@ final class WorkerPool {
             batch.forEach(job -> job.result.completeExceptionally(failed));
             return;
         }
+        copy.queue.served(batch.size(), System.nanoTime() - start);
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).result.complete(answers.get(i));
         }
