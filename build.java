@@ -3,12 +3,12 @@
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 // javac runs briefly: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/Cli.java lib/ImageStepCommand.java lib/Images.java lib/LocalBase.java
+//SOURCES lib/cli/Cli.java lib/step/ImageStepCommand.java lib/image/Images.java lib/runtime/LocalBase.java
 
-import lib.Cli;
-import lib.ImageStepCommand;
-import lib.Images;
-import lib.LocalBase;
+import lib.cli.Cli;
+import lib.step.ImageStepCommand;
+import lib.image.Images;
+import lib.runtime.LocalBase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 

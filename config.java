@@ -3,17 +3,17 @@
 // short-lived, and so is javac: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/Cli.java lib/CliError.java lib/Config.java lib/Console.java lib/ProcessorDefaults.java lib/Shell.java lib/StepCommand.java
+//SOURCES lib/cli/Cli.java lib/cli/CliError.java lib/config/Config.java lib/cli/Console.java lib/config/ProcessorDefaults.java lib/cli/Shell.java lib/step/StepCommand.java
 
 import java.util.ArrayList;
 import java.util.List;
-import lib.Cli;
-import lib.CliError;
-import lib.Config;
-import lib.Console;
-import lib.ProcessorDefaults;
-import lib.Shell;
-import lib.StepCommand;
+import lib.cli.Cli;
+import lib.cli.CliError;
+import lib.config.Config;
+import lib.cli.Console;
+import lib.config.ProcessorDefaults;
+import lib.cli.Shell;
+import lib.step.StepCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Parameters;

@@ -3,17 +3,17 @@
 // short-lived, and so is javac: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/Cli.java lib/CliError.java lib/Console.java lib/KubernetesRuntime.java lib/Prepull.java lib/ProcessorDefaults.java lib/Runtimes.java lib/StepCommand.java
+//SOURCES lib/cli/Cli.java lib/cli/CliError.java lib/cli/Console.java lib/runtime/KubernetesRuntime.java lib/runtime/Prepull.java lib/config/ProcessorDefaults.java lib/runtime/Runtimes.java lib/step/StepCommand.java
 
 import java.nio.file.Path;
-import lib.Cli;
-import lib.Console;
-import lib.KubernetesRuntime;
-import lib.Prepull;
-import lib.ProcessorDefaults;
-import lib.CliError;
-import lib.Runtimes;
-import lib.StepCommand;
+import lib.cli.Cli;
+import lib.cli.Console;
+import lib.runtime.KubernetesRuntime;
+import lib.runtime.Prepull;
+import lib.config.ProcessorDefaults;
+import lib.cli.CliError;
+import lib.runtime.Runtimes;
+import lib.step.StepCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;

@@ -3,13 +3,13 @@
 // short-lived, and so is javac: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/Aws.java lib/Cli.java lib/Config.java lib/Shell.java lib/StepCommand.java
+//SOURCES lib/aws/Aws.java lib/cli/Cli.java lib/config/Config.java lib/cli/Shell.java lib/step/StepCommand.java
 
-import lib.Aws;
-import lib.Cli;
-import lib.Config;
-import lib.Shell;
-import lib.StepCommand;
+import lib.aws.Aws;
+import lib.cli.Cli;
+import lib.config.Config;
+import lib.cli.Shell;
+import lib.step.StepCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 
@@ -21,7 +21,7 @@ public class login extends StepCommand {
     @Override
     public Integer call() {
         Config config = config();
-        Aws.login(config, new Shell(config), config.get("container_cli"));
+        Aws.login(config, new Shell(config.verbose()), config.get("container_cli"));
         return 0;
     }
 

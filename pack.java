@@ -3,16 +3,16 @@
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 // javac runs briefly: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/Artifacts.java lib/Cli.java lib/Console.java lib/ImageStepCommand.java lib/Images.java lib/ModelSet.java lib/Pack.java
+//SOURCES lib/config/Artifacts.java lib/cli/Cli.java lib/cli/Console.java lib/step/ImageStepCommand.java lib/image/Images.java lib/image/ModelSet.java lib/image/Pack.java
 
 import java.nio.file.Path;
 import java.util.List;
-import lib.Cli;
-import lib.ImageStepCommand;
-import lib.ModelSet;
-import lib.Images;
-import lib.Console;
-import lib.Pack;
+import lib.cli.Cli;
+import lib.step.ImageStepCommand;
+import lib.image.ModelSet;
+import lib.image.Images;
+import lib.cli.Console;
+import lib.image.Pack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 
@@ -28,7 +28,7 @@ public class pack extends ImageStepCommand {
     public Integer call() {
         List<String> extras = ModelSet.extras(config()).stream().map(ModelSet.Extra::name).toList();
         Console.step("Packing %s%s with %s ...", names().tracedModelFile(), extras.isEmpty() ? "" : " and extra_models " + extras,
-                lib.Artifacts.SERVER_SOURCE);
+                lib.config.Artifacts.SERVER_SOURCE);
         Path dir = Pack.assemble(config());
         Console.info("packed into %s (model-server.jar, model/, models/, config.properties)", dir);
         if (config().runtime().equals("local")) {

@@ -3,16 +3,16 @@
 // short-lived, and so is javac: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/Cli.java lib/CliError.java lib/Config.java lib/ConfigKeys.java lib/Console.java lib/Stacks.java lib/StepCommand.java
+//SOURCES lib/cli/Cli.java lib/cli/CliError.java lib/config/Config.java lib/config/ConfigKeys.java lib/cli/Console.java lib/aws/Stacks.java lib/step/StepCommand.java
 
 import java.util.Map;
-import lib.Cli;
-import lib.CliError;
-import lib.Config;
-import lib.ConfigKeys;
-import lib.Console;
-import lib.StepCommand;
-import lib.Stacks;
+import lib.cli.Cli;
+import lib.cli.CliError;
+import lib.config.Config;
+import lib.config.ConfigKeys;
+import lib.cli.Console;
+import lib.step.StepCommand;
+import lib.aws.Stacks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;

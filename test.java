@@ -3,16 +3,16 @@
 // short-lived, and so is javac: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/Artifacts.java lib/BenchmarkReport.java lib/Cli.java lib/CliError.java lib/Console.java lib/ImageStepCommand.java lib/Images.java lib/Runtimes.java
+//SOURCES lib/config/Artifacts.java lib/report/BenchmarkReport.java lib/cli/Cli.java lib/cli/CliError.java lib/cli/Console.java lib/step/ImageStepCommand.java lib/image/Images.java lib/runtime/Runtimes.java
 
-import lib.Artifacts;
-import lib.BenchmarkReport;
-import lib.Console;
-import lib.Cli;
-import lib.CliError;
-import lib.ImageStepCommand;
-import lib.Images;
-import lib.Runtimes;
+import lib.config.Artifacts;
+import lib.report.BenchmarkReport;
+import lib.cli.Console;
+import lib.cli.Cli;
+import lib.cli.CliError;
+import lib.step.ImageStepCommand;
+import lib.image.Images;
+import lib.runtime.Runtimes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;

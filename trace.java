@@ -3,18 +3,18 @@
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 // javac runs briefly: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/Cli.java lib/Config.java lib/Console.java lib/ModelSet.java lib/Names.java lib/StepCommand.java lib/TraceCheck.java lib/Tracer.java
+//SOURCES lib/cli/Cli.java lib/config/Config.java lib/cli/Console.java lib/image/ModelSet.java lib/config/Names.java lib/step/StepCommand.java lib/trace/TraceCheck.java lib/trace/Tracer.java
 
 import java.nio.file.Path;
 import java.util.List;
-import lib.Cli;
-import lib.Config;
-import lib.Console;
-import lib.ModelSet;
-import lib.Names;
-import lib.TraceCheck;
-import lib.Tracer;
-import lib.StepCommand;
+import lib.cli.Cli;
+import lib.config.Config;
+import lib.cli.Console;
+import lib.image.ModelSet;
+import lib.config.Names;
+import lib.trace.TraceCheck;
+import lib.trace.Tracer;
+import lib.step.StepCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 

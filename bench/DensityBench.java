@@ -1,7 +1,7 @@
 ///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES BenchSupport.java ../lib/ModelVariants.java
+//SOURCES BenchSupport.java ../lib/trace/ModelVariants.java
 package bench;
 
 import java.net.URI;
@@ -16,8 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import lib.ModelVariants;
-import lib.QaCodec;
+import lib.trace.ModelVariants;
+import lib.model.QaCodec;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -54,7 +54,7 @@ public final class DensityBench {
         double seconds = args.length > 3 ? Double.parseDouble(args[3]) : tiny ? 20 : 30;
         Path base = tiny ? BenchSupport.tinyModel() : BenchSupport.fullModel(kind);
         List<Path> variants = variants(base, kind, models);
-        long bytes = Files.size(base.resolve(String.valueOf(lib.ModelSpec.metadata(base).get("file"))));
+        long bytes = Files.size(base.resolve(String.valueOf(lib.model.ModelSpec.metadata(base).get("file"))));
         long budget = fit * bytes + bytes / 2;
         System.out.printf(Locale.ROOT, "density, %s: %d distinct models of %.1f MiB, budget %.1f MiB (%d fit), %d cores, %s%n%n",
                 kind, models, bytes / 1048576.0, budget / 1048576.0, fit, BenchSupport.CORES, BenchSupport.cpuName());

@@ -1,12 +1,12 @@
 ///usr/bin/env sh "$(dirname "$0")/../jbang" "$0" "$@" ; exit $?
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
-//SOURCES ../lib/QaCodec.java
+//SOURCES ../lib/model/QaCodec.java
 package bench;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import lib.QaCodec;
+import lib.model.QaCodec;
 
 /**
  * Tokenizing the sample pair with the bundled tokenizer, one thread: QaCodec's path (the four

@@ -1,7 +1,7 @@
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
-//SOURCES BenchSupport.java ../server/ModelServer.java ../lib/LocalRuntime.java ../lib/ModelSpec.java ../lib/PrecisionCheck.java ../lib/QaCodec.java ../lib/QaModel.java ../lib/Readiness.java ../lib/Servers.java
+//SOURCES BenchSupport.java ../server/ModelServer.java ../lib/runtime/LocalRuntime.java ../lib/model/ModelSpec.java ../lib/trace/PrecisionCheck.java ../lib/model/QaCodec.java ../lib/model/QaModel.java ../lib/runtime/Readiness.java ../lib/runtime/Servers.java
 package bench;
 
 import static bench.BenchSupport.*;
@@ -12,11 +12,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import lib.ModelSpec;
-import lib.PrecisionCheck;
-import lib.QaCodec;
-import lib.QaModel;
-import lib.Readiness;
+import lib.model.ModelSpec;
+import lib.trace.PrecisionCheck;
+import lib.model.QaCodec;
+import lib.model.QaModel;
+import lib.runtime.Readiness;
 
 /**
  * Forwards of the full-size model in each precision, in-process and through the server (issue

@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
-import lib.ModelSpec;
-import lib.QaCodec;
-import lib.QaModel;
+import lib.model.ModelSpec;
+import lib.model.QaCodec;
+import lib.model.QaModel;
 
 /**
  * How much of the server's cost per request is the HTTP exchange itself, and how much is the way
@@ -48,15 +48,15 @@ public final class HttpFloor {
         long self = ProcessHandle.current().pid();
         try (QaModel m = QaModel.load(ModelSpec.ofTrace(trace, "cpu", 1, 1, null), BenchSupport.CORES, 16)) {
             m.warmUp();
-            int jdkPort = lib.LocalRuntime.freePort(19300, java.util.Set.of());
-            int jettyPort = lib.LocalRuntime.freePort(jdkPort + 1, java.util.Set.of(jdkPort));
+            int jdkPort = lib.runtime.LocalRuntime.freePort(19300, java.util.Set.of());
+            int jettyPort = lib.runtime.LocalRuntime.freePort(jdkPort + 1, java.util.Set.of(jdkPort));
             com.sun.net.httpserver.HttpServer jdk = bareJdk(m, jdkPort);
             org.eclipse.jetty.server.Server jetty = bareJetty(m, jettyPort);
-            int socketPort = lib.LocalRuntime.freePort(jettyPort + 1, java.util.Set.of(jdkPort, jettyPort));
+            int socketPort = lib.runtime.LocalRuntime.freePort(jettyPort + 1, java.util.Set.of(jdkPort, jettyPort));
             java.net.ServerSocket sockets = blockingSockets(m, socketPort, Thread.ofPlatform().daemon());
-            int virtualPort = lib.LocalRuntime.freePort(socketPort + 1, java.util.Set.of(jdkPort, jettyPort, socketPort));
+            int virtualPort = lib.runtime.LocalRuntime.freePort(socketPort + 1, java.util.Set.of(jdkPort, jettyPort, socketPort));
             java.net.ServerSocket virtualSockets = blockingSockets(m, virtualPort, Thread.ofVirtual());
-            int helidonPort = lib.LocalRuntime.freePort(virtualPort + 1, java.util.Set.of(jdkPort, jettyPort, socketPort, virtualPort));
+            int helidonPort = lib.runtime.LocalRuntime.freePort(virtualPort + 1, java.util.Set.of(jdkPort, jettyPort, socketPort, virtualPort));
             io.helidon.webserver.WebServer helidon = bareHelidon(m, helidonPort);
             try {
                 BenchSupport.server(trace, Map.of("NUM_MODELS", "1"), (url, pid) -> {

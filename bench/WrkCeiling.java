@@ -12,9 +12,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import lib.ModelSpec;
-import lib.QaCodec;
-import lib.QaModel;
+import lib.model.ModelSpec;
+import lib.model.QaCodec;
+import lib.model.QaModel;
 
 /**
  * ServingBench's ceiling with wrk (C, a few microseconds of CPU per request) as the HTTP load

@@ -2,7 +2,7 @@
 //JAVA 21+
 //JAVAC_OPTIONS --release 21
 //DEPS info.picocli:picocli:4.7.7
-//SOURCES ../lib/BenchmarkResult.java
+//SOURCES ../lib/report/BenchmarkResult.java
 package client;
 
 import java.io.IOException;
@@ -24,7 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import lib.BenchmarkResult;
+import lib.report.BenchmarkResult;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
 import org.HdrHistogram.Recorder;

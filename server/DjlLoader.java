@@ -5,9 +5,9 @@ import java.nio.file.Files;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import lib.LoadedModel;
-import lib.ModelSpec;
-import lib.QaCodec;
+import lib.model.LoadedModel;
+import lib.model.ModelSpec;
+import lib.model.QaCodec;
 
 /**
  * Loads trace folders' models with DJL. Copies of a model share one loaded model, except on

@@ -22,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
-import lib.Answer;
+import lib.model.Answer;
 
 /**
  * The HTTP handlers: parse a request, hand it to the model copy (computed on this thread when a
@@ -105,7 +105,7 @@ final class Handlers {
     private ModelCopy target(String modelParam) {
         ModelStore store = server.store();
         List<ModelCopy> copies = store.copies();
-        Matcher m = lib.ModelEntries.COPY_ID.matcher(modelParam);
+        Matcher m = lib.model.ModelEntries.COPY_ID.matcher(modelParam);
         if (m.matches() && m.group(1).length() < 6 && Integer.parseInt(m.group(1)) < copies.size()) {
             return copies.get(Integer.parseInt(m.group(1)));
         }

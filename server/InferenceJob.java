@@ -2,8 +2,8 @@ package server;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
-import lib.Answer;
-import lib.QaCodec;
+import lib.model.Answer;
+import lib.model.QaCodec;
 
 /**
  * One accepted request waiting for its forward: the encoded pair, when it was queued, and the

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 
 /**
  * MODEL_MEMORY_BUDGET: how many bytes of model weights the server keeps loaded at once. Empty or
- * 0 means no budget (every model loads at start, as with one model). A size (lib.ByteSize) is
+ * 0 means no budget (every model loads at start, as with one model). A size (lib.config.ByteSize) is
  * taken as is; a share ("60%") is of the container's memory limit (cgroup),
  * or of the machine's memory outside a container.
  */
@@ -22,11 +22,11 @@ final class MemoryBudget {
         if (value == null || value.isBlank()) {
             return 0;
         }
-        double share = lib.ByteSize.share(value);
+        double share = lib.config.ByteSize.share(value);
         if (share > 0) {
             return (long) (memoryLimit() * share);
         }
-        long size = lib.ByteSize.parse(value);
+        long size = lib.config.ByteSize.parse(value);
         if (size < 0) {
             throw new ServerSettings.BadSetting("MODEL_MEMORY_BUDGET=" + value
                     + " must be a size (bytes, or with Ki/Mi/Gi: 1536Mi) or a share of the memory limit above 0% and at most 100% (60%)");

@@ -13,8 +13,8 @@
 //SOURCES InferenceJob.java WorkerPool.java ServedModel.java JsonErrors.java Errors.java DjlLoader.java
 //SOURCES ModelSource.java ModelStore.java MemoryBudget.java ClosedPeers.java CountedConnections.java ProbeServer.java Reply.java
 //SOURCES NativeHeap.java
-//SOURCES ../lib/ModelSpec.java ../lib/TorchEngine.java ../lib/Answer.java ../lib/ModelException.java ../lib/LoadedModel.java
-//SOURCES ../lib/QaBatch.java ../lib/QaCodec.java ../lib/ByteSize.java ../lib/ModelEntries.java
+//SOURCES ../lib/model/ModelSpec.java ../lib/model/TorchEngine.java ../lib/model/Answer.java ../lib/model/ModelException.java ../lib/model/LoadedModel.java
+//SOURCES ../lib/model/QaBatch.java ../lib/model/QaCodec.java ../lib/config/ByteSize.java ../lib/model/ModelEntries.java
 package server;
 
 import io.helidon.http.Method;
@@ -32,9 +32,9 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import lib.ModelException;
-import lib.ModelSpec;
-import lib.TorchEngine;
+import lib.model.ModelException;
+import lib.model.ModelSpec;
+import lib.model.TorchEngine;
 
 /**
  * The model server: NUM_MODELS copies of the traced model in one JVM (and copies of the distinct

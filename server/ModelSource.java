@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import lib.ModelEntries;
+import lib.model.ModelEntries;
 
 /**
  * One distinct model the server may serve: its name (/predictions/<name>), its trace folder, how
@@ -20,7 +20,7 @@ record ModelSource(String name, Path dir, int copies, boolean pinned) {
 
     /**
      * The models: MODEL_DIR's first (named primaryName, NUM_MODELS copies), then MODELS, the
-     * others as {@code name=folder[*copies]} separated by commas (lib/ModelEntries), e.g.
+     * others as {@code name=folder[*copies]} separated by commas (lib/model/ModelEntries), e.g.
      * {@code squad-a=/app/models/squad-a*2,squad-b=/app/models/squad-b}. PINNED_MODELS empty pins
      * every model when there is no memory budget (all load at start), and none when there is one.
      */

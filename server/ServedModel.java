@@ -2,10 +2,10 @@ package server;
 
 import ai.djl.inference.Predictor;
 import java.util.List;
-import lib.Answer;
-import lib.LoadedModel;
-import lib.QaBatch;
-import lib.QaCodec;
+import lib.model.Answer;
+import lib.model.LoadedModel;
+import lib.model.QaBatch;
+import lib.model.QaCodec;
 
 /**
  * A model as the server runs it: pairs are encoded on the request threads, batches answered on

@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The server's settings, from its environment only (lib/Servers.env writes them), so the same
+ * The server's settings, from its environment only (lib/runtime/Servers.env writes them), so the same
  * server runs unchanged as a process, a container or a pod. NUM_MODELS, POSTPROCESS and QUIET
  * are the original's; the rest are this project's. MODEL_DIR (named MODEL_NAME, else as its
  * metadata says) with NUM_MODELS copies is the first model; MODELS adds distinct ones.
@@ -77,8 +77,8 @@ record ServerSettings(int numModels, boolean postprocess, boolean quiet, int por
             return name.strip();
         }
         try {
-            return String.valueOf(lib.ModelSpec.metadata(modelDir).getOrDefault("model", "default"));
-        } catch (lib.ModelException e) {
+            return String.valueOf(lib.model.ModelSpec.metadata(modelDir).getOrDefault("model", "default"));
+        } catch (lib.model.ModelException e) {
             return "default";
         }
     }

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import lib.Answer;
+import lib.model.Answer;
 
 /**
  * The threads that run forwards: as many as may compute at once (the cores divided by the
@@ -138,7 +138,7 @@ final class WorkerPool {
 
     private void run(ModelCopy copy, ServedModel.Runner runner, List<InferenceJob> batch) {
         long start = System.nanoTime();
-        List<lib.QaCodec.Encoded> inputs = new ArrayList<>(batch.size());
+        List<lib.model.QaCodec.Encoded> inputs = new ArrayList<>(batch.size());
         for (InferenceJob job : batch) {
             inputs.add(job.input);
             metrics.queueWait.labelValues(copy.name).observe((start - job.queuedNanos) / 1e9);

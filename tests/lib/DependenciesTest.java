@@ -35,7 +35,8 @@ class DependenciesTest {
     static final Pattern IMPORT = Pattern.compile("^import\\s+(?:static\\s+)?([\\w.]+)", Pattern.MULTILINE);
     /** A fully qualified class name used in code without an import, e.g. com.fasterxml.jackson.databind.ObjectMapper. */
     static final Pattern QUALIFIED = Pattern.compile("(?<![\\w.])((?:ai|com|io|org|software|info|picocli|net)\\.(?:[a-z]\\w*\\.)*[A-Z]\\w*)");
-    static final Pattern LIB_QUALIFIED = Pattern.compile("(?<![\\w.])lib\\.([A-Z]\\w*)");
+    /** A lib class named with its package, e.g. lib.config.Config (an import or in code): group 1 its folder, group 2 its name. */
+    static final Pattern LIB_QUALIFIED = Pattern.compile("(?<![\\w.])lib\\.((?:[a-z]\\w*\\.)*)([A-Z]\\w*)");
     static final List<String> JDK_OR_OURS = List.of("java.", "javax.", "jdk.", "com.sun.", "org.w3c.", "org.xml.", "lib.", "server.",
             "client.", "bench.");
 
@@ -87,6 +88,18 @@ class DependenciesTest {
         assertTrue(missing.isEmpty(), "not in pom.xml with the same version: " + missing);
     }
 
+    /** The quick steps compile only what they use: neither DJL nor fabric8 is in their closure. */
+    @Test
+    void theQuickStepsCompileNeitherDjlNorFabric8() {
+        for (String script : List.of("config.java", "login.java", "provision.java", "remove.java")) {
+            List<String> heavy = closure(Path.of(script)).stream().flatMap(f -> deps(f).stream())
+                    .filter(gav -> gav.startsWith("ai.djl") || gav.startsWith("io.fabric8")).toList();
+            assertEquals(List.of(), heavy, script + " reaches through //SOURCES");
+        }
+        assertTrue(closure(Path.of("deploy.java")).stream().flatMap(f -> deps(f).stream()).anyMatch(g -> g.startsWith("io.fabric8")),
+                "deploy.java reaches fabric8 (the check sees through //SOURCES)");
+    }
+
     /** How pom.xml names a //DEPS coordinate: a BOM as an import, a versionless artifact without a version. */
     static String pomEntry(String gav) {
         String[] parts = gav.replace("@pom", "").split(":");
@@ -104,19 +117,23 @@ class DependenciesTest {
 
     @Test
     void aSourceThatUsesWhatItDoesNotDeclareIsNamed(@TempDir Path root) throws IOException {
-        Files.createDirectories(root.resolve("lib"));
-        Files.writeString(root.resolve("lib/Used.java"), "package lib;\n//DEPS ai.djl.huggingface:tokenizers\n"
+        Files.createDirectories(root.resolve("lib/model"));
+        Files.createDirectories(root.resolve("lib/cli"));
+        Files.writeString(root.resolve("lib/model/Used.java"), "package lib.model;\n//DEPS ai.djl.huggingface:tokenizers\n"
                 + "public class Used { ai.djl.huggingface.tokenizers.Encoding e; }\n");
-        Files.writeString(root.resolve("lib/User.java"), "package lib;\n// Used is only named in this comment\n"
+        Files.writeString(root.resolve("lib/model/User.java"), "package lib.model;\n// Used is only named in this comment\n"
                 + "public class User { Object u = new Used(); String s = \"Missing\"; }\n");
-        Files.writeString(root.resolve("lib/Missing.java"), "package lib;\npublic class Missing {}\n");
-        Files.writeString(root.resolve("run.java"), "///usr/bin/env sh\n//SOURCES lib/User.java\nimport lib.User;\n"
+        Files.writeString(root.resolve("lib/model/Missing.java"), "package lib.model;\npublic class Missing {}\n");
+        Files.writeString(root.resolve("lib/cli/Caller.java"), "package lib.cli;\n//SOURCES ../model/Missing.java\n"
+                + "import lib.model.Used;\npublic class Caller { Used u; lib.model.Missing m; }\n");
+        Files.writeString(root.resolve("run.java"), "///usr/bin/env sh\n//SOURCES lib/model/User.java\nimport lib.model.User;\n"
                 + "import picocli.CommandLine;\nimport io.unknown.Thing;\nclass run {}\n");
         List<String> problems = undeclared(root);
         String r = root.toString();
         assertEquals(List.of(
-                r + "/lib/Used.java: " + r + "/lib/Used.java declares ai.djl.huggingface:tokenizers without a version, and no file it reaches declares a BOM",
-                r + "/lib/User.java uses lib/Used.java, which " + r + "/lib/User.java does not reach through //SOURCES",
+                r + "/lib/cli/Caller.java uses lib/model/Used.java, which " + r + "/lib/cli/Caller.java does not reach through //SOURCES",
+                r + "/lib/model/Used.java: " + r + "/lib/model/Used.java declares ai.djl.huggingface:tokenizers without a version, and no file it reaches declares a BOM",
+                r + "/lib/model/User.java uses lib/model/Used.java, which " + r + "/lib/model/User.java does not reach through //SOURCES",
                 r + "/run.java uses io.unknown.Thing, from a library DependenciesTest does not know: add it to PROVIDERS",
                 r + "/run.java uses picocli.CommandLine but " + r + "/run.java does not declare info.picocli:picocli"
                         + " (in its //DEPS or those of the files its //SOURCES bring)"), problems);
@@ -129,9 +146,10 @@ class DependenciesTest {
      */
     static List<String> undeclared(Path root) throws IOException {
         List<String> problems = new ArrayList<>();
-        Set<String> libClasses = new TreeSet<>();
-        try (Stream<Path> lib = Files.list(root.resolve("lib"))) {
-            lib.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".java"))
+        Path libRoot = root.resolve("lib").normalize();
+        Set<String> libClasses = new TreeSet<>(); // as paths below lib/ without .java: config/Config
+        try (Stream<Path> lib = Files.walk(libRoot)) {
+            lib.map(f -> libRoot.relativize(f).toString()).filter(n -> n.endsWith(".java"))
                     .forEach(n -> libClasses.add(n.substring(0, n.length() - 5)));
         }
         for (Path unit : sources(root)) {
@@ -156,9 +174,10 @@ class DependenciesTest {
                     continue;
                 }
                 String code = code(f);
-                for (String used : usedLibClasses(code, inLib(f), libClasses)) {
-                    if (!f.getFileName().toString().equals(used + ".java")
-                            && closure.stream().noneMatch(c -> inLib(c) && c.getFileName().toString().equals(used + ".java"))) {
+                String ownPackage = inLib(f) ? libRoot.relativize(folder(f).normalize()).toString() : null;
+                for (String used : usedLibClasses(code, ownPackage, libClasses)) {
+                    Path usedFile = libRoot.resolve(used + ".java").normalize();
+                    if (!f.equals(usedFile) && !closure.contains(usedFile)) {
                         problems.add(f + " uses lib/" + used + ".java, which " + unit + " does not reach through //SOURCES");
                     }
                 }
@@ -180,8 +199,14 @@ class DependenciesTest {
         return f.getParent() == null ? Path.of("") : f.getParent();
     }
 
+    /** Whether f lies in lib/ or a folder below it. */
     static boolean inLib(Path f) {
-        return folder(f).getFileName() != null && folder(f).getFileName().toString().equals("lib");
+        for (Path p = f.getParent(); p != null; p = p.getParent()) {
+            if (p.getFileName() != null && p.getFileName().toString().equals("lib")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean bomDeclared(Set<Path> closure) {
@@ -217,16 +242,21 @@ class DependenciesTest {
         return names;
     }
 
-    /** lib classes used: by simple name inside package lib, as lib.Name (import or in code) elsewhere. */
-    static Set<String> usedLibClasses(String code, boolean inLib, Set<String> libClasses) {
+    /**
+     * lib classes used (as paths below lib/ without .java): by simple name those of its own package
+     * (ownPackage, a folder below lib/; null outside lib), as lib.folder.Name (import or in code) any.
+     */
+    static Set<String> usedLibClasses(String code, String ownPackage, Set<String> libClasses) {
         Set<String> used = new TreeSet<>();
         Matcher m = LIB_QUALIFIED.matcher(code);
         while (m.find()) {
-            used.add(m.group(1));
+            used.add(m.group(1).replace('.', '/') + m.group(2));
         }
-        if (inLib) {
+        if (ownPackage != null) {
+            String prefix = ownPackage.isEmpty() ? "" : ownPackage + "/";
             for (String c : libClasses) {
-                if (Pattern.compile("(?<![\\w.])" + c + "\\b").matcher(code).find()) {
+                String name = c.substring(c.lastIndexOf('/') + 1);
+                if (c.equals(prefix + name) && Pattern.compile("(?<![\\w.])" + name + "\\b").matcher(code).find()) {
                     used.add(c);
                 }
             }
@@ -286,7 +316,7 @@ class DependenciesTest {
         for (String d : List.of("lib", "server", "client", "bench", "")) {
             Path dir = d.isEmpty() ? root : root.resolve(d);
             if (Files.isDirectory(dir)) {
-                try (Stream<Path> files = Files.list(dir)) {
+                try (Stream<Path> files = d.equals("lib") ? Files.walk(dir) : Files.list(dir)) {
                     files.filter(f -> f.toString().endsWith(".java")).map(Path::normalize).sorted().forEach(all::add);
                 }
             }

@@ -28,7 +28,7 @@ class GpuServerWithoutGpuTest {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), "server.ModelServer")
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        int port = lib.LocalRuntime.freePort(19250, java.util.Set.of());
+        int port = lib.runtime.LocalRuntime.freePort(19250, java.util.Set.of());
         pb.environment().putAll(Map.of("MODEL_DIR", model.toString(), "PROCESSOR", "gpu", "NUM_MODELS", "1",
                 "PORT", Integer.toString(port), "BIND_ADDRESS", "127.0.0.1"));
         Process p = pb.start();

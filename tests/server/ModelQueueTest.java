@@ -9,7 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import lib.QaCodec;
+import lib.model.QaCodec;
 import org.junit.jupiter.api.Test;
 
 /** The queue's batcher on its own: what it drops, and what it does without its lock. */

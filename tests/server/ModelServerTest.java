@@ -72,7 +72,7 @@ class ModelServerTest {
     static void start() throws Exception {
         modelDir = TracedModel.bundled(dir, Map.of());
         ServerSettings s = settings(modelDir, 2, 2);
-        server = new ModelServer(s, ModelServer.loader(s), lib.ModelSpec.metadata(modelDir)).start();
+        server = new ModelServer(s, ModelServer.loader(s), lib.model.ModelSpec.metadata(modelDir)).start();
         assertTrue(server.awaitLoaded());
         base = "http://127.0.0.1:" + server.port();
     }
@@ -231,8 +231,8 @@ class ModelServerTest {
         }
 
         @Override
-        public lib.QaCodec.Encoded encode(String question, String context) {
-            return new lib.QaCodec.Encoded(new long[] {question.length()}, new long[] {1}, false);
+        public lib.model.QaCodec.Encoded encode(String question, String context) {
+            return new lib.model.QaCodec.Encoded(new long[] {question.length()}, new long[] {1}, false);
         }
 
         @Override
@@ -241,7 +241,7 @@ class ModelServerTest {
                 if (fail) {
                     throw new IllegalStateException("boom");
                 }
-                return batch.stream().map(e -> new lib.Answer("ok", 0, 1, false, 0)).toList();
+                return batch.stream().map(e -> new lib.model.Answer("ok", 0, 1, false, 0)).toList();
             };
         }
 

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import lib.Readiness;
+import lib.runtime.Readiness;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import support.TracedModel;
@@ -52,7 +52,7 @@ class ServerProcessTest {
     @Test
     void sigtermLetsInFlightRequestsFinishThenExitsZero() throws Exception {
         Path model = TracedModel.bundled(dir.resolve("project"), Map.of("sequence_length", "512"));
-        int port = lib.LocalRuntime.freePort(19200, java.util.Set.of());
+        int port = lib.runtime.LocalRuntime.freePort(19200, java.util.Set.of());
         Process p = start(Map.of("MODEL_DIR", model.toString(), "NUM_MODELS", "1", "PREDICTORS_PER_MODEL", "1",
                 "PORT", Integer.toString(port), "BIND_ADDRESS", "127.0.0.1", "QUIET", "True", "DRAIN_SECONDS", "60",
                 "MAX_QUEUE", "64"));

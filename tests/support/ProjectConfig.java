@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import lib.Config;
+import lib.config.Config;
 
 /** The repository's config.properties, copied once into a test's folder and loaded with overrides. */
 public final class ProjectConfig {

@@ -36,7 +36,7 @@ public final class Scripts {
         Files.createDirectories(dir);
         Path config = dir.resolve("config.properties");
         Files.copy(ROOT.resolve("config.properties"), config);
-        settings.forEach((k, v) -> lib.Config.set(config, k, v));
+        settings.forEach((k, v) -> lib.config.Config.set(config, k, v));
         return dir;
     }
 

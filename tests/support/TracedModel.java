@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import lib.Config;
-import lib.Tracer;
+import lib.config.Config;
+import lib.trace.Tracer;
 
 /** A trace folder of the bundled model, written by the real trace step into a temporary project. */
 public final class TracedModel {

@@ -1,0 +1,128 @@
+package lib.model;
+
+//SOURCES Answer.java LoadedModel.java ModelException.java ModelSpec.java QaBatch.java QaCodec.java TorchEngine.java
+
+import ai.djl.inference.Predictor;
+import ai.djl.translate.TranslateException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.Function;
+
+/**
+ * A TorchScript question-answering model (a traced BertForQuestionAnswering, or the bundled
+ * tiny-bert-qa) loaded with a pool of predictors on its shared weights, answering one pair per call
+ * from any thread (the trace check, the benchmarks' in-process ceiling). Tokenizing and decoding
+ * run outside the predictor lease.
+ */
+public final class QaModel implements AutoCloseable {
+    private final LoadedModel model;
+    private final List<Predictor<QaBatch, QaBatch.Logits>> predictors;
+    private final BlockingQueue<Predictor<QaBatch, QaBatch.Logits>> idle;
+    private volatile boolean closed;
+
+    QaModel(LoadedModel model, List<Predictor<QaBatch, QaBatch.Logits>> predictors) {
+        this.model = model;
+        this.predictors = List.copyOf(predictors);
+        this.idle = new ArrayBlockingQueue<>(predictors.size(), false, predictors);
+    }
+
+    /** Loads the model with one predictor per available processor. */
+    public static QaModel load(ModelSpec spec) {
+        return load(spec, Math.max(1, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /**
+     * Loads the model and its tokenizer at the traced shape; {@code predictors} predictors are
+     * shared by the threads calling {@link #answer} (a DJL predictor serves one thread at a time).
+     */
+    public static QaModel load(ModelSpec spec, int predictors) {
+        return load(spec, predictors, 0);
+    }
+
+    /** As {@link #load(ModelSpec, int)}, with batches padded in steps of bucket tokens where the model allows (see {@link LoadedModel}). */
+    public static QaModel load(ModelSpec spec, int predictors, int bucket) {
+        if (predictors < 1) {
+            throw new IllegalArgumentException("predictors must be at least 1, not " + predictors);
+        }
+        LoadedModel model = LoadedModel.load(spec, bucket);
+        List<Predictor<QaBatch, QaBatch.Logits>> created = new ArrayList<>();
+        for (int i = 0; i < predictors; i++) {
+            created.add(model.newPredictor());
+        }
+        return new QaModel(model, created);
+    }
+
+    public ModelSpec spec() {
+        return model.spec();
+    }
+
+    public QaCodec codec() {
+        return model.codec();
+    }
+
+    public LoadedModel loaded() {
+        return model;
+    }
+
+    public int predictors() {
+        return predictors.size();
+    }
+
+    /**
+     * Answers the sample pair twice, so the first requests do not pay for warming up: PyTorch's
+     * profiling graph executor profiles the first forward (hundreds of ms) and optimizes on the
+     * second (tens of ms); later forwards of the bundled model take a few ms.
+     */
+    public Answer warmUp() {
+        answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true);
+        return answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true);
+    }
+
+    /** Answers a question about a context; with postprocess off the text is the raw start logits. */
+    public Answer answer(String question, String context, boolean postprocess) {
+        QaCodec.Encoded enc = model.codec().encodeTokens(question == null ? "" : question, context == null ? "" : context);
+        return withPredictor(p -> model.answer(p, List.of(enc), postprocess).get(0));
+    }
+
+    /** Start and end logits of an encoded pair, one row per batch item, at the traced length. */
+    public float[][][] logits(QaCodec.Encoded enc) {
+        return withPredictor(p -> {
+            try {
+                QaBatch.Logits l = p.predict(QaBatch.of(List.of(enc), model.spec().batchSize(), enc.ids().length));
+                return new float[][][] {l.start(), l.end()};
+            } catch (TranslateException e) {
+                throw new ModelException("forward failed: " + TorchEngine.rootMessage(e), e);
+            }
+        });
+    }
+
+    private <T> T withPredictor(Function<Predictor<QaBatch, QaBatch.Logits>, T> work) {
+        if (closed) {
+            throw new IllegalStateException("model " + model.spec().modelFile() + " is closed");
+        }
+        Predictor<QaBatch, QaBatch.Logits> p;
+        try {
+            p = idle.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModelException("interrupted waiting for a predictor of " + model.spec().modelFile(), e);
+        }
+        try {
+            return work.apply(p);
+        } finally {
+            idle.add(p);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        predictors.forEach(Predictor::close);
+        model.close();
+    }
+}
