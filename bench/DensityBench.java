@@ -114,7 +114,7 @@ public final class DensityBench {
             for (String kind : kinds) {
                 Path base = BenchSupport.fullModel(kind);
                 List<Path> variants = variants(base, kind, models);
-                long bytes = Files.size(base.resolve(String.valueOf(lib.ModelSpec.metadata(base).get("file"))));
+                long bytes = Files.size(base.resolve(String.valueOf(lib.model.ModelSpec.metadata(base).get("file"))));
                 List<String> entries = new ArrayList<>();
                 for (int i = 0; i < variants.size(); i++) {
                     entries.add("v" + i + "=" + variants.get(i));
