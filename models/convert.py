@@ -47,7 +47,9 @@ def to_int8(torch, model):
 
 
 # A lookup in a float table, as traces record nn.Embedding, and its 8-bit replacement: the uint8 rows
-# (in the same attribute, `weight`) scaled and shifted by their row's float32 scale and offset.
+# (`weight_codes`) scaled and shifted by their row's float32 scale and offset. The codes are a plain
+# attribute, not a parameter (integer tensors cannot require gradients: loaders that set that on
+# every parameter would fail); `weight` stays, emptied.
 EMBEDDING = """
 graph(%self, %ids, %padding_idx, %scale_grad, %sparse):
     %weight = prim::GetAttr[name="weight"](%self)
@@ -55,7 +57,7 @@ graph(%self, %ids, %padding_idx, %scale_grad, %sparse):
     return (%rows)"""
 EMBEDDING_UINT8 = """
 graph(%self, %ids, %padding_idx, %scale_grad, %sparse):
-    %weight = prim::GetAttr[name="weight"](%self)
+    %weight = prim::GetAttr[name="weight_codes"](%self)
     %scale = prim::GetAttr[name="weight_scale"](%self)
     %offset = prim::GetAttr[name="weight_offset"](%self)
     %codes = aten::embedding(%weight, %ids, %padding_idx, %scale_grad, %sparse)
@@ -79,7 +81,7 @@ def quantize_rows(torch, table):
 
 def embeddings_to_uint8(torch, model):
     """The TorchScript model with every embedding table (a module whose float `weight` only feeds
-    aten::embedding) stored as uint8 codes with a float32 scale and offset per row, dequantized
+    aten::embedding) stored as uint8 codes (`weight_codes`) with a float32 scale and offset per row, dequantized
     after the lookup. A table shared with another module (tied weights) stays float. Returns the
     model saved and loaded again, so that no method runs a plan made before the rewrite."""
     import io
@@ -98,10 +100,12 @@ def embeddings_to_uint8(torch, model):
                 or any(u.kind() != "aten::embedding" or u.inputsAt(0).node().kind() != "prim::GetAttr" for u in lookups)):
             continue
         codes, scale, offset = quantize_rows(torch, weight)
-        module._c.setattr("weight", codes)
-        module._c._register_attribute("weight_scale", torch._C.TensorType.get(), scale)
-        module._c._register_attribute("weight_offset", torch._C.TensorType.get(), offset)
+        for name, value in (("weight_codes", codes), ("weight_scale", scale), ("weight_offset", offset)):
+            module._c._register_attribute(name, torch._C.TensorType.get(), value)
         torch._C._jit_pass_custom_pattern_based_rewrite_graph(EMBEDDING, EMBEDDING_UINT8, graph)
+        if any(n.kind() == "prim::GetAttr" and n.s("name") == "weight" for n in graph.nodes()):
+            raise RuntimeError("an embedding lookup was not rewritten to its 8-bit table")
+        module._c.setattr("weight", torch.nn.Parameter(torch.empty(0), requires_grad=False))
     buffer = io.BytesIO()
     torch.jit.save(model, buffer)
     buffer.seek(0)
