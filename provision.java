@@ -3,20 +3,17 @@
 // short-lived, and so is javac: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/cli/Cli.java lib/cli/CliError.java lib/config/Config.java lib/config/ConfigKeys.java lib/cli/Console.java lib/aws/Stacks.java lib/step/StepCommand.java
+//SOURCES lib/cli/Cli.java lib/config/Config.java lib/cli/Console.java lib/aws/Stacks.java lib/step/InfrastructureCommand.java
 
 import java.util.Map;
 import lib.cli.Cli;
-import lib.cli.CliError;
 import lib.config.Config;
-import lib.config.ConfigKeys;
 import lib.cli.Console;
-import lib.step.StepCommand;
+import lib.step.InfrastructureCommand;
 import lib.aws.Stacks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "provision.java", subcommands = HelpCommand.class,
         description = {"Provisions the infrastructure for a runtime.",
@@ -24,20 +21,14 @@ import picocli.CommandLine.Parameters;
                 "CPU, Graviton and Inferentia node groups and a management instance; it waits, printing the stack's",
                 "events, until everything runs (about 20 minutes). See docs/aws.md for what that costs.",
                 "local, docker: nothing is needed."})
-public class provision extends StepCommand {
-    @Parameters(paramLabel = "RUNTIME", arity = "0..1", description = "local, docker or kubernetes (default: the runtime key)")
-    String runtime;
-
+public class provision extends InfrastructureCommand {
     @Option(names = "--dry-run", description = "Print the template and parameters without calling AWS")
     boolean dryRun;
 
     @Override
     public Integer call() {
         Config config = config();
-        String target = runtime == null ? config.runtime() : runtime;
-        if (!ConfigKeys.RUNTIMES.contains(target)) {
-            throw CliError.badInput("unknown runtime '" + target + "': use one of " + String.join(", ", ConfigKeys.RUNTIMES));
-        }
+        String target = target();
         if (dryRun) {
             printDryRun(dryRunConfig(), target);
             return 0;

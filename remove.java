@@ -3,38 +3,30 @@
 // short-lived, and so is javac: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVA_OPTIONS -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/cli/Cli.java lib/cli/CliError.java lib/config/Config.java lib/config/ConfigKeys.java lib/cli/Console.java lib/aws/Stacks.java lib/step/StepCommand.java
+//SOURCES lib/cli/Cli.java lib/cli/CliError.java lib/config/Config.java lib/cli/Console.java lib/aws/Stacks.java lib/step/InfrastructureCommand.java
 
 import java.util.List;
 import lib.cli.Cli;
 import lib.cli.CliError;
 import lib.config.Config;
-import lib.config.ConfigKeys;
 import lib.cli.Console;
-import lib.step.StepCommand;
+import lib.step.InfrastructureCommand;
 import lib.aws.Stacks;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "remove.java", subcommands = HelpCommand.class,
         description = {"Removes what provision created: node groups, IAM service account, cluster, then the",
                 "management instance, waiting for each. Safe to run again."})
-public class remove extends StepCommand {
-    @Parameters(paramLabel = "RUNTIME", arity = "0..1", description = "local, docker or kubernetes (default: the runtime key)")
-    String runtime;
-
+public class remove extends InfrastructureCommand {
     @Option(names = {"-y", "--yes"}, description = "Do not ask for confirmation")
     boolean yes;
 
     @Override
     public Integer call() {
         Config config = config();
-        String target = runtime == null ? config.runtime() : runtime;
-        if (!ConfigKeys.RUNTIMES.contains(target)) {
-            throw CliError.badInput("unknown runtime '" + target + "': use one of " + String.join(", ", ConfigKeys.RUNTIMES));
-        }
+        String target = target();
         if (!target.equals("kubernetes")) {
             Console.step("Nothing to remove for runtime %s: provision creates no infrastructure for it.", target);
             return 0;

@@ -1,7 +1,7 @@
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
-//SOURCES ../server/ModelServer.java ../lib/runtime/LocalRuntime.java ../lib/model/ModelSpec.java ../lib/trace/PrecisionCheck.java ../lib/model/QaCodec.java ../lib/model/QaModel.java ../lib/runtime/Readiness.java ../lib/runtime/Servers.java
+//SOURCES ../server/ModelServer.java ../lib/runtime/LocalRuntime.java ../lib/model/ModelSpec.java ../lib/trace/PrecisionCheck.java ../lib/model/QaCodec.java ../lib/model/QaModel.java ../lib/runtime/Readiness.java ../lib/runtime/ServerEnv.java
 package bench;
 
 import java.net.URI;
@@ -101,13 +101,13 @@ final class BenchSupport {
 
     /**
      * Runs this benchmark again in a JVM with the servers' thread environment (malloc arenas,
-     * OpenMP wait policy: lib.runtime.Servers.THREAD_ENV, with the same BENCH_ overrides the server gets)
+     * OpenMP wait policy: lib.runtime.ServerEnv.THREAD_ENV, with the same BENCH_ overrides the server gets)
      * unless it has it already, so that its in-process side and the server differ in HTTP only:
      * glibc and OpenMP read these once, at start. Returns only in the JVM that has it.
      */
     static void withServerThreadEnv(Class<?> main, String... args) throws Exception {
         Map<String, String> wanted = new HashMap<>();
-        lib.runtime.Servers.THREAD_ENV.forEach((k, v) -> wanted.put(k, System.getenv().getOrDefault("BENCH_" + k, v)));
+        lib.runtime.ServerEnv.THREAD_ENV.forEach((k, v) -> wanted.put(k, System.getenv().getOrDefault("BENCH_" + k, v)));
         if (wanted.entrySet().stream().allMatch(e -> e.getValue().equals(System.getenv(e.getKey())))) {
             return;
         }
@@ -122,7 +122,7 @@ final class BenchSupport {
 
     /** The thread environment this JVM runs with, as NAME=value words. */
     static String threadEnv() {
-        return String.join(" ", lib.runtime.Servers.THREAD_ENV.keySet().stream().map(k -> k + "=" + System.getenv(k)).toList());
+        return String.join(" ", lib.runtime.ServerEnv.THREAD_ENV.keySet().stream().map(k -> k + "=" + System.getenv(k)).toList());
     }
 
     /** The probe port of the server last started (PROBE_PORT). */
@@ -137,7 +137,7 @@ final class BenchSupport {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "server.ModelServer")
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = new HashMap<>(lib.runtime.Servers.THREAD_ENV); // as every runtime starts it (BENCH_OMP_WAIT_POLICY=ACTIVE: spinning)
+        Map<String, String> env = new HashMap<>(lib.runtime.ServerEnv.THREAD_ENV); // as every runtime starts it (BENCH_OMP_WAIT_POLICY=ACTIVE: spinning)
         env.putAll(Map.of("MODEL_DIR", trace.toString(), "QUIET", "True", "PORT", Integer.toString(port),
                 "BIND_ADDRESS", "127.0.0.1", "DRAIN_DELAY", "0",
                 "PROBE_PORT", Integer.toString(probePort)));

@@ -1,7 +1,7 @@
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
-//SOURCES BenchSupport.java ../server/ModelServer.java ../lib/runtime/LocalRuntime.java ../lib/model/ModelSpec.java ../lib/trace/PrecisionCheck.java ../lib/model/QaCodec.java ../lib/model/QaModel.java ../lib/runtime/Readiness.java ../lib/runtime/Servers.java
+//SOURCES BenchSupport.java ../server/ModelServer.java ../lib/runtime/LocalRuntime.java ../lib/model/ModelSpec.java ../lib/trace/PrecisionCheck.java ../lib/model/QaCodec.java ../lib/model/QaModel.java ../lib/runtime/Readiness.java ../lib/runtime/ServerEnv.java
 package bench;
 
 import static bench.BenchSupport.*;

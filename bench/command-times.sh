@@ -1,7 +1,8 @@
 #!/bin/sh
 # Wall time of the quick commands, warm: each runs once untimed, then RUNS times; prints the median
 # in seconds. The last line times the first run after an edit to one lib/ file (a comment appended
-# to lib/cli/Console.java, taken out again afterwards), RUNS times. Run from a checkout's root:
+# to lib/cli/Console.java, or lib/Console.java in a checkout from before lib/'s folders, taken out
+# again afterwards), RUNS times. Run from a checkout's root:
 #   bench/command-times.sh [RUNS]   (default 5)
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -19,12 +20,14 @@ printf '%-40s %s\n' "./config.java get app_name" "$(timed ./config.java get app_
 printf '%-40s %s\n' "./config.java show" "$(timed ./config.java show)"
 printf '%-40s %s\n' "./deploy.java status" "$(timed ./deploy.java status)"
 printf '%-40s %s\n' "./deploy.java help" "$(timed ./deploy.java help)"
-cp lib/cli/Console.java /tmp/command-times-Console.java.$$
+console=lib/cli/Console.java
+[ -f "$console" ] || console=lib/Console.java
+cp "$console" /tmp/command-times-Console.java.$$
 i=0
 edited=$(while [ "$i" -lt "$runs" ]; do
-  echo "// edit $i $$" >> lib/cli/Console.java
+  echo "// edit $i $$" >> "$console"
   seconds ./config.java get app_name
   i=$((i + 1))
 done | median)
-cp /tmp/command-times-Console.java.$$ lib/cli/Console.java && rm -f /tmp/command-times-Console.java.$$
-printf '%-40s %s\n' "edit lib/cli/Console.java, config get" "$edited"
+cp /tmp/command-times-Console.java.$$ "$console" && rm -f /tmp/command-times-Console.java.$$
+printf '%-40s %s\n' "edit $console, config get" "$edited"

@@ -2,12 +2,9 @@ package server;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import lib.model.LoadedModel;
 import lib.model.ModelSpec;
-import lib.model.QaCodec;
 
 /**
  * Loads trace folders' models with DJL. Copies of a model share one loaded model, except on
@@ -28,9 +25,9 @@ final class DjlLoader {
                 ModelSpec spec = ModelSpec.ofTrace(source.dir(), settings.processor(), threads, 1, settings.neuronLibraryPath());
                 // what trace found about other lengths (dynamic_length); an older folder is checked as it loads
                 LoadedModel.Lengths lengths = LoadedModel.Lengths.of(ModelSpec.metadata(source.dir()));
-                ServedModel model = ServedModel.of(LoadedModel.load(spec, bucket, lengths));
-                warmUp(model, warmBatch);
-                return model;
+                LoadedModel model = LoadedModel.load(spec, bucket, lengths);
+                model.warmUp(warmBatch);
+                return ServedModel.of(model);
             }
 
             @Override
@@ -55,23 +52,5 @@ final class DjlLoader {
                 return ModelSpec.metadata(source.dir());
             }
         };
-    }
-
-    /**
-     * Runs the sample pair a few times alone and twice as a full batch, so the first requests do
-     * not pay for PyTorch's profiling executor (it profiles, then optimizes, per shape).
-     */
-    static void warmUp(ServedModel model, int batch) {
-        try (ServedModel.Runner runner = model.newRunner()) {
-            QaCodec.Encoded pair = model.encode(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT);
-            for (int i = 0; i < 3; i++) {
-                runner.answer(List.of(pair), true);
-            }
-            int rows = Math.min(batch, model.maxBatchRows());
-            if (rows > 1) {
-                runner.answer(Collections.nCopies(rows, pair), true);
-                runner.answer(Collections.nCopies(rows, pair), true);
-            }
-        }
     }
 }

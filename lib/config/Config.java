@@ -164,10 +164,6 @@ public final class Config {
         return Integer.parseInt(get(key).trim());
     }
 
-    public double getDouble(String key) {
-        return Double.parseDouble(get(key).trim());
-    }
-
     public boolean getBool(String key) {
         return ConfigKey.parseBool(get(key));
     }

@@ -291,6 +291,26 @@ public final class LoadedModel implements AutoCloseable {
         return answers;
     }
 
+    /**
+     * Runs the sample pair three times alone and, when batchRows (at most {@link #maxRows}) is more
+     * than 1, twice as a batch of that many rows, so that the first requests do not pay for
+     * PyTorch's profiling executor, which profiles, then optimizes, each shape it sees. The server
+     * and {@link QaModel} warm up here.
+     */
+    public void warmUp(int batchRows) {
+        QaCodec.Encoded pair = codec.encodeTokens(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT);
+        try (Predictor<QaBatch, QaBatch.Logits> predictor = newPredictor()) {
+            for (int i = 0; i < 3; i++) {
+                answer(predictor, List.of(pair), true);
+            }
+            int rows = Math.min(batchRows, maxRows());
+            if (rows > 1) {
+                answer(predictor, java.util.Collections.nCopies(rows, pair), true);
+                answer(predictor, java.util.Collections.nCopies(rows, pair), true);
+            }
+        }
+    }
+
     @Override
     public void close() {
         model.close();

@@ -76,6 +76,7 @@ public final class QaCodec implements AutoCloseable {
 
     /** Reads a Hugging Face tokenizer.json; pairs are truncated to sequenceLength. */
     public static QaCodec open(Path tokenizerJson, int sequenceLength) throws IOException {
+        TorchEngine.quietWarnings(); // the tokenizer's native library looks for CUDA too
         if (sequenceLength < 3) {
             throw new IllegalArgumentException("sequence length must be at least 3, not " + sequenceLength);
         }
@@ -95,10 +96,6 @@ public final class QaCodec implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new IOException("cannot read tokenizer " + tokenizerJson.toAbsolutePath() + ": " + e.getMessage(), e);
         }
-    }
-
-    public Path tokenizerFile() {
-        return tokenizerFile;
     }
 
     public int sequenceLength() {

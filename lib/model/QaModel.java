@@ -70,13 +70,9 @@ public final class QaModel implements AutoCloseable {
         return predictors.size();
     }
 
-    /**
-     * Answers the sample pair twice, so the first requests do not pay for warming up: PyTorch's
-     * profiling graph executor profiles the first forward (hundreds of ms) and optimizes on the
-     * second (tens of ms); later forwards of the bundled model take a few ms.
-     */
+    /** Warms the model up ({@link LoadedModel#warmUp}) and answers the sample pair. */
     public Answer warmUp() {
-        answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true);
+        model.warmUp(1);
         return answer(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT, true);
     }
 

@@ -1,6 +1,6 @@
 package lib.runtime;
 
-//SOURCES ../config/Config.java DockerRuntime.java ../config/Names.java Servers.java TestClients.java
+//SOURCES ../config/Config.java DockerRuntime.java ../config/Names.java ServerEnv.java LoadClientArgs.java
 
 import java.util.ArrayList;
 import java.util.List;
@@ -33,10 +33,10 @@ public final class DockerCommands {
     /** docker run for server i published on hostPort. */
     public List<String> serverRun(int index, int hostPort) {
         List<String> argv = new ArrayList<>(List.of(cli, "run", "-d", "--name", names.server(index),
-                "--network", names.network(), "-p", hostPort + ":" + Servers.CONTAINER_PORT));
+                "--network", names.network(), "-p", hostPort + ":" + ServerEnv.CONTAINER_PORT));
         argv.addAll(labels(DockerRuntime.SERVER));
         argv.addAll(processorArgs());
-        Servers.env(config, Servers.CONTAINER_PORT, Servers.IMAGE_MODEL_DIR).forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
+        ServerEnv.env(config, ServerEnv.CONTAINER_PORT, ServerEnv.IMAGE_MODEL_DIR).forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
         argv.add(names.modelImage());
         return argv;
     }
@@ -57,13 +57,13 @@ public final class DockerCommands {
     public List<String> clientRun(int index, String test) {
         List<String> urls = new ArrayList<>();
         for (int i = 0; i < config.getInt("num_servers"); i++) {
-            urls.add("http://" + names.server(i) + ":" + Servers.CONTAINER_PORT);
+            urls.add("http://" + names.server(i) + ":" + ServerEnv.CONTAINER_PORT);
         }
         List<String> argv = new ArrayList<>(List.of(cli, "run", "-d", "--name", names.testClient(index), "--network", names.network()));
         argv.addAll(labels(DockerRuntime.CLIENT));
         argv.addAll(List.of("--label", "jdo-inference/test=" + (test == null ? "idle" : test)));
         argv.add(names.testImage());
-        argv.addAll(TestClients.args(config, test, urls, names.testClient(index), null));
+        argv.addAll(LoadClientArgs.args(config, test, urls, names.testClient(index), null));
         return argv;
     }
 

@@ -1,6 +1,6 @@
 package lib.runtime;
 
-//SOURCES ../cli/CliError.java ../config/Config.java ../cli/Console.java DockerCommands.java ../image/Images.java ../config/Names.java Orchestrator.java Servers.java ServingRuntime.java ../cli/Shell.java
+//SOURCES ../cli/CliError.java ../config/Config.java ../cli/Console.java DockerCommands.java ../image/Images.java ../config/Names.java Orchestrator.java ServerEnv.java OrchestratedRuntime.java ../cli/Shell.java
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -23,11 +23,10 @@ import lib.image.Images;
  * also published on this machine at service_port+i (or the next free port). Every container and
  * the network carry the project's labels, so status and stop find exactly what deploy started.
  */
-public final class DockerRuntime implements ServingRuntime {
+public final class DockerRuntime extends OrchestratedRuntime {
     static final String SERVER = "server";
     static final String CLIENT = "test-client";
 
-    private final Config config;
     private final Names names;
     private final Shell shell;
     private final String cli;
@@ -35,11 +34,16 @@ public final class DockerRuntime implements ServingRuntime {
     private final Mechanics mechanics = new Mechanics();
 
     public DockerRuntime(Config config) {
-        this.config = config;
+        super(config);
         this.names = new Names(config);
         this.shell = new Shell(config.verbose());
         this.cli = config.get("container_cli");
         this.commands = new DockerCommands(config);
+    }
+
+    @Override
+    Orchestrator.Mechanics mechanics() {
+        return mechanics;
     }
 
     // ---------------------------------------------------------------- look-ups
@@ -88,7 +92,7 @@ public final class DockerRuntime implements ServingRuntime {
     }
 
     private Optional<Integer> hostPort(String name) {
-        Shell.Result r = quiet("port", name, Integer.toString(Servers.CONTAINER_PORT));
+        Shell.Result r = quiet("port", name, Integer.toString(ServerEnv.CONTAINER_PORT));
         if (!r.ok()) {
             return Optional.empty();
         }
@@ -142,11 +146,6 @@ public final class DockerRuntime implements ServingRuntime {
     }
 
     // ---------------------------------------------------------------- deploy
-
-    @Override
-    public void deployRun() {
-        new Orchestrator(config, mechanics).deployRun();
-    }
 
     @Override
     public void deployStatus(Integer server) {
@@ -229,26 +228,7 @@ public final class DockerRuntime implements ServingRuntime {
         shell.run(List.of(cli, "exec", "-it", name, "sh"));
     }
 
-    @Override
-    public void deployStop() {
-        List<String> servers = containers(SERVER);
-        if (servers.isEmpty()) {
-            Console.step("No servers are running (runtime=docker); nothing to stop.");
-            removeNetworkIfUnused();
-            return;
-        }
-        Console.step("Stopping %d server%s ...", servers.size(), servers.size() == 1 ? "" : "s");
-        remove(servers, Servers.stopSeconds(config));
-        servers.forEach(n -> Console.info("%s stopped", n));
-        removeNetworkIfUnused();
-    }
-
     // ---------------------------------------------------------------- test
-
-    @Override
-    public void testRun(String test) {
-        new Orchestrator(config, mechanics).testRun(test);
-    }
 
     @Override
     public void testStatus(Integer client) {
@@ -263,19 +243,6 @@ public final class DockerRuntime implements ServingRuntime {
     @Override
     public void testExec(int client) {
         exec(names.testClient(client), "./test.java run");
-    }
-
-    @Override
-    public void testStop() {
-        List<String> clients = containers(CLIENT);
-        if (clients.isEmpty()) {
-            Console.step("No test clients (runtime=docker); nothing to stop.");
-            removeNetworkIfUnused();
-            return;
-        }
-        remove(clients, 2);
-        clients.forEach(n -> Console.info("%s removed", n));
-        removeNetworkIfUnused();
     }
 
     @Override
@@ -372,6 +339,16 @@ public final class DockerRuntime implements ServingRuntime {
         @Override
         public List<String> clients() {
             return containers(CLIENT);
+        }
+
+        @Override
+        public List<String> servers() {
+            return containers(SERVER);
+        }
+
+        @Override
+        public void afterStop() {
+            removeNetworkIfUnused();
         }
 
         @Override

@@ -1,6 +1,6 @@
 package lib.runtime;
 
-//SOURCES ../config/Artifacts.java ../cli/CliError.java ../config/Config.java ../cli/Console.java LocalProcess.java ../config/Names.java Orchestrator.java ../image/Pack.java Readiness.java Servers.java ServingRuntime.java ../cli/Shell.java TestClients.java
+//SOURCES ../config/Artifacts.java ../cli/CliError.java ../config/Config.java ../cli/Console.java LocalProcess.java ../config/Names.java Orchestrator.java ../image/Pack.java Readiness.java ServerEnv.java OrchestratedRuntime.java ../cli/Shell.java LoadClientArgs.java
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -29,18 +29,20 @@ import lib.image.Pack;
  * runtime=local: servers and test clients are plain JVM processes on this machine, started from
  * the pack folder and the client jar, with their pid, port and log under .jdo/local/.
  */
-public final class LocalRuntime implements ServingRuntime {
-    private static final Duration CLIENT_GRACE = Duration.ofSeconds(5);
-
-    private final Config config;
+public final class LocalRuntime extends OrchestratedRuntime {
     private final Names names;
     private final Shell shell;
     private final Mechanics mechanics = new Mechanics();
 
     public LocalRuntime(Config config) {
-        this.config = config;
+        super(config);
         this.names = new Names(config);
         this.shell = new Shell(config.verbose());
+    }
+
+    @Override
+    Orchestrator.Mechanics mechanics() {
+        return mechanics;
     }
 
     private Path stateDir(String kind) {
@@ -79,11 +81,6 @@ public final class LocalRuntime implements ServingRuntime {
 
     // ---------------------------------------------------------------- deploy
 
-    @Override
-    public void deployRun() {
-        new Orchestrator(config, mechanics).deployRun();
-    }
-
     /** The first port from `from` on that nobody listens on and that is not taken yet. */
     public static int freePort(int from, Set<Integer> taken) {
         for (int port = from; port < Math.min(from + 1000, 65536); port++) {
@@ -120,7 +117,7 @@ public final class LocalRuntime implements ServingRuntime {
                 continue;
             }
             boolean alive = p.alive();
-            String state = !alive ? "exited" : Readiness.isReady(url(p, Servers.READY_PATH)) ? "ready" : "starting";
+            String state = !alive ? "exited" : Readiness.isReady(url(p, ServerEnv.READY_PATH)) ? "ready" : "starting";
             rows.add(List.of(p.name(), p.fact("pid").orElse("-"), p.fact("port").orElse("-"), state,
                     p.env().getOrDefault("NUM_MODELS", "-"), p.uptime().map(LocalRuntime::human).orElse("-"), p.log().toString()));
         }
@@ -184,33 +181,7 @@ public final class LocalRuntime implements ServingRuntime {
         shell.run(List.of(sh), p.env(), p.dir());
     }
 
-    @Override
-    public void deployStop() {
-        List<LocalProcess> servers = recorded("servers");
-        if (servers.isEmpty()) {
-            Console.step("No servers are running (runtime=local); nothing to stop.");
-            return;
-        }
-        Console.step("Stopping %d server%s ...", servers.size(), servers.size() == 1 ? "" : "s");
-        // which ones run is read before any SIGTERM: a server that drains fast is gone by its turn
-        Map<LocalProcess, Boolean> running = new LinkedHashMap<>();
-        servers.forEach(p -> running.put(p, p.alive()));
-        // SIGTERM to all first, so they drain in parallel
-        servers.forEach(p -> p.handle().ifPresent(ProcessHandle::destroy));
-        for (LocalProcess p : servers) {
-            p.stop(Duration.ofSeconds(Servers.stopSeconds(config)));
-            boolean was = running.get(p);
-            p.clean();
-            Console.info("%s %s", p.name(), was ? "stopped" : "was not running");
-        }
-    }
-
     // ---------------------------------------------------------------- test
-
-    @Override
-    public void testRun(String test) {
-        new Orchestrator(config, mechanics).testRun(test);
-    }
 
     private static int waitFor(Process p) {
         try {
@@ -248,20 +219,6 @@ public final class LocalRuntime implements ServingRuntime {
     @Override
     public void testExec(int client) {
         exec(client(client));
-    }
-
-    @Override
-    public void testStop() {
-        List<LocalProcess> clients = recorded("clients");
-        if (clients.isEmpty()) {
-            Console.step("No test clients (runtime=local); nothing to stop.");
-            return;
-        }
-        for (LocalProcess c : clients) {
-            boolean was = c.stop(CLIENT_GRACE);
-            c.clean();
-            Console.info("%s %s", c.name(), was ? "stopped" : "removed");
-        }
     }
 
     @Override
@@ -323,7 +280,7 @@ public final class LocalRuntime implements ServingRuntime {
         public void startServer(int i, int hostPort) {
             Path pack = names.packDir();
             LocalProcess p = LocalRuntime.this.server(i);
-            Map<String, String> env = new LinkedHashMap<>(Servers.env(config, hostPort, pack.resolve(Pack.MODEL_DIR).toString()));
+            Map<String, String> env = new LinkedHashMap<>(ServerEnv.env(config, hostPort, pack.resolve(Pack.MODEL_DIR).toString()));
             env.put("BIND_ADDRESS", "127.0.0.1");
             List<String> argv = List.of(java().toString(), "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true", "-jar",
                     pack.resolve(Pack.SERVER_JAR).toString());
@@ -350,6 +307,8 @@ public final class LocalRuntime implements ServingRuntime {
 
         @Override
         public void remove(List<String> processes, int graceSeconds) {
+            // SIGTERM to all first, so that they drain in parallel
+            processes.forEach(name -> process(name).handle().ifPresent(ProcessHandle::destroy));
             for (String name : processes) {
                 LocalProcess p = process(name);
                 p.stop(Duration.ofSeconds(graceSeconds));
@@ -368,6 +327,11 @@ public final class LocalRuntime implements ServingRuntime {
         }
 
         @Override
+        public List<String> servers() {
+            return recorded("servers").stream().map(LocalProcess::name).toList();
+        }
+
+        @Override
         public void startClient(int i, String test) {
             List<String> urls = new ArrayList<>();
             for (int s = 0; s < config.getInt("num_servers"); s++) {
@@ -375,7 +339,7 @@ public final class LocalRuntime implements ServingRuntime {
             }
             LocalProcess c = client(i);
             List<String> argv = new ArrayList<>(List.of(java().toString(), "-jar", clientJar.toString()));
-            argv.addAll(TestClients.args(config, test, urls, c.name(), names.resultsDir().toString()));
+            argv.addAll(LoadClientArgs.args(config, test, urls, c.name(), names.resultsDir().toString()));
             shell.echo(argv);
             clients.put(c.name(), c.start(argv, Map.of(), Map.of("test", test == null ? "idle" : test)));
         }

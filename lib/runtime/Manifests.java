@@ -1,7 +1,7 @@
 package lib.runtime;
 
 //DEPS io.fabric8:kubernetes-client:7.9.0
-//SOURCES ../cli/CliError.java ../config/Config.java ../cli/Console.java ../image/ModelSet.java ../config/Names.java Servers.java TestClients.java
+//SOURCES ../cli/CliError.java ../config/Config.java ../cli/Console.java ../image/ModelSet.java ../config/Names.java ServerEnv.java ServerMemory.java LoadClientArgs.java
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -98,7 +98,7 @@ public final class Manifests {
         Service service = new ServiceBuilder().withNewMetadata().withName(name).withNamespace(namespace()).withLabels(labels).endMetadata()
                 .withNewSpec().withType("ClusterIP").withSelector(Map.of(APP, name))
                 .addNewPort().withName("http").withPort(config.getInt("service_port"))
-                .withTargetPort(new IntOrString(Servers.CONTAINER_PORT)).withProtocol("TCP").endPort()
+                .withTargetPort(new IntOrString(ServerEnv.CONTAINER_PORT)).withProtocol("TCP").endPort()
                 .endSpec().build();
 
         Map<String, Quantity> requests = new TreeMap<>();
@@ -128,13 +128,13 @@ public final class Manifests {
         Container container = new ContainerBuilder().withName("main").withImage(names.modelImage())
                 .withImagePullPolicy(config.get("image_pull_policy"))
                 .withEnv(env(podEnv()))
-                .addNewPort().withName("http").withContainerPort(Servers.CONTAINER_PORT).withProtocol("TCP").endPort()
+                .addNewPort().withName("http").withContainerPort(ServerEnv.CONTAINER_PORT).withProtocol("TCP").endPort()
                 // kubelet probes and metrics scrapes get threads of their own, never queued behind predictions
-                .addNewPort().withName("probes").withContainerPort(Servers.CONTAINER_PROBE_PORT).withProtocol("TCP").endPort()
+                .addNewPort().withName("probes").withContainerPort(ServerEnv.CONTAINER_PROBE_PORT).withProtocol("TCP").endPort()
                 .withNewResources().withRequests(requests).withLimits(limits).endResources()
-                .withStartupProbe(probe(Servers.READY_PATH, 5, startupChecks))
-                .withReadinessProbe(probe(Servers.READY_PATH, 5, 2))
-                .withLivenessProbe(probe(Servers.LIVE_PATH, 10, 3))
+                .withStartupProbe(probe(ServerEnv.READY_PATH, 5, startupChecks))
+                .withReadinessProbe(probe(ServerEnv.READY_PATH, 5, 2))
+                .withLivenessProbe(probe(ServerEnv.LIVE_PATH, 10, 3))
                 .withSecurityContext(security.build())
                 .build();
         Map<String, String> nodeSelector = new TreeMap<>();
@@ -143,7 +143,7 @@ public final class Manifests {
             nodeSelector.put("kubernetes.io/arch", "arm64");
         }
         PodSpec pod = new PodSpecBuilder().withNodeSelector(nodeSelector).withContainers(container)
-                .withTerminationGracePeriodSeconds((long) Servers.stopSeconds(config))
+                .withTerminationGracePeriodSeconds((long) ServerEnv.stopSeconds(config))
                 .withSecurityContext(new PodSecurityContextBuilder().withRunAsNonRoot(true).withRunAsUser(USER)
                         .withRunAsGroup(USER).withFsGroup(USER).build())
                 .build();
@@ -160,8 +160,8 @@ public final class Manifests {
     }
 
     private Map<String, String> podEnv() {
-        Map<String, String> env = new java.util.LinkedHashMap<>(Servers.env(config, Servers.CONTAINER_PORT, Servers.IMAGE_MODEL_DIR));
-        env.put("PROBE_PORT", Integer.toString(Servers.CONTAINER_PROBE_PORT));
+        Map<String, String> env = new java.util.LinkedHashMap<>(ServerEnv.env(config, ServerEnv.CONTAINER_PORT, ServerEnv.IMAGE_MODEL_DIR));
+        env.put("PROBE_PORT", Integer.toString(ServerEnv.CONTAINER_PROBE_PORT));
         return env;
     }
 
@@ -192,7 +192,7 @@ public final class Manifests {
     private PodSpec clientPod(String name, String test, String restartPolicy) {
         Container container = new ContainerBuilder().withName("main").withImage(names.testImage())
                 .withImagePullPolicy(config.get("image_pull_policy"))
-                .withArgs(TestClients.args(config, test, serverUrls(), name, null))
+                .withArgs(LoadClientArgs.args(config, test, serverUrls(), name, null))
                 .withEnv(env(testEnv()))
                 .withSecurityContext(new SecurityContextBuilder().withAllowPrivilegeEscalation(false)
                         .withNewCapabilities().withDrop("ALL").endCapabilities().build())
@@ -284,7 +284,7 @@ public final class Manifests {
 
     /**
      * memory_request and memory_limit; "auto" follows from the traced models' sizes (see
-     * Servers.memoryMib), or 2Gi and 4Gi before anything is traced.
+     * ServerMemory.mib), or 2Gi and 4Gi before anything is traced.
      */
     String[] memory() {
         String request = config.get("memory_request");
@@ -300,7 +300,7 @@ public final class Manifests {
                 Names n = new Names(ModelSet.configOf(config, extra));
                 extraBytes += java.nio.file.Files.size(n.traceDir().resolve(n.tracedModelFile()));
             }
-            long[] mib = Servers.memoryMib(config, java.nio.file.Files.size(model), extraBytes);
+            long[] mib = ServerMemory.mib(config, java.nio.file.Files.size(model), extraBytes);
             auto = new String[] {mib[0] + "Mi", mib[1] + "Mi"};
         } catch (java.io.IOException e) {
             Console.warn("memory auto: no traced model %s yet, so a 2Gi request and a 4Gi limit", model);

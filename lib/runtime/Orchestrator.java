@@ -1,6 +1,6 @@
 package lib.runtime;
 
-//SOURCES ../report/BenchmarkResult.java ../cli/CliError.java ../config/Config.java ../cli/Console.java LocalRuntime.java ../config/Names.java Readiness.java Servers.java TestClients.java
+//SOURCES ../report/BenchmarkResult.java ../cli/CliError.java ../config/Config.java ../cli/Console.java LocalRuntime.java ../config/Names.java Readiness.java ServerEnv.java LoadClientArgs.java
 
 import java.net.URI;
 import java.time.Duration;
@@ -21,7 +21,7 @@ import lib.report.BenchmarkResult;
 /**
  * deploy run and test run, decided once for every runtime that starts servers and clients itself
  * (local processes, containers): which to start, on which ports, how long to wait, what to remove
- * when a start fails, how to judge the clients. Each runtime supplies only the mechanics: start,
+ * when a start fails, how to judge the clients, how to stop them. Each runtime supplies only the mechanics: start,
  * exited, tail, remove, exit code ({@link Mechanics}). Kubernetes leaves starting and waiting to
  * its API, and shares the end of a test run ({@link #finishTest}).
  */
@@ -64,6 +64,13 @@ final class Orchestrator {
         /** Names of this project's clients left from earlier runs. */
         List<String> clients();
 
+        /** Names of this project's servers, running or left. */
+        List<String> servers();
+
+        /** What is left to clear once servers or clients are stopped (docker: a network no longer used). */
+        default void afterStop() {
+        }
+
         /** Starts client i running test (null: idle) against the servers, as its clients reach them. */
         void startClient(int i, String test);
 
@@ -77,6 +84,9 @@ final class Orchestrator {
     /** A server that exists: whether it runs, and on which host port. */
     record Instance(boolean running, Optional<Integer> hostPort, String describe) {
     }
+
+    /** Seconds a load client has to end after SIGTERM before it is killed. */
+    static final int CLIENT_GRACE_SECONDS = 5;
 
     private final Config config;
     private final Names names;
@@ -120,7 +130,7 @@ final class Orchestrator {
                 taken.add(port);
                 m.startServer(i, port);
                 started.add(name);
-                starting.put(name, URI.create("http://127.0.0.1:" + port + Servers.READY_PATH));
+                starting.put(name, URI.create("http://127.0.0.1:" + port + ServerEnv.READY_PATH));
             }
             if (starting.isEmpty()) {
                 Console.step("All %d servers are already running.", count);
@@ -181,10 +191,43 @@ final class Orchestrator {
         finishTest(test, exits);
     }
 
+    /** deploy stop (servers true) and test stop: all of this project's, SIGTERM first with their grace, each named. */
+    void stop(boolean servers) {
+        List<String> all = servers ? m.servers() : m.clients();
+        if (all.isEmpty()) {
+            Console.step("No %s (runtime=%s); nothing to stop.", servers ? "servers are running" : "test clients", m.runtime());
+        } else {
+            Console.step("Stopping %d %s%s ...", all.size(), servers ? "server" : "test client", all.size() == 1 ? "" : "s");
+            // which ones run is read before any SIGTERM: a server that drains fast is gone by its turn
+            Map<String, Boolean> running = new LinkedHashMap<>();
+            all.forEach(n -> running.put(n, m.running(n)));
+            m.remove(all, servers ? ServerEnv.stopSeconds(config) : CLIENT_GRACE_SECONDS);
+            running.forEach((n, was) -> Console.info("%s %s", n, was ? "stopped" : "removed"));
+        }
+        m.afterStop();
+    }
+
     /** The end of every runtime's test run: fail naming the clients that failed, or say what comes next. */
     static void finishTest(String test, Map<String, Integer> exitCodes) {
-        TestClients.requireAllPassed(exitCodes);
+        requireAllPassed(exitCodes);
         Console.step("%d test client%s finished%s", exitCodes.size(), exitCodes.size() == 1 ? "" : "s",
                 test.equals("bmk") ? "; aggregate with ./test.java run bma" : ".");
+    }
+
+    /**
+     * Fails, naming each failed client and its exit code, unless every client exited 0. A client
+     * fails when none of its requests succeeded or more than bmk_max_error_rate of them failed.
+     */
+    static void requireAllPassed(Map<String, Integer> exitCodes) {
+        List<String> failed = new ArrayList<>();
+        exitCodes.forEach((name, code) -> {
+            if (code != 0) {
+                failed.add(code < 0 ? name : name + " (exit " + code + ")");
+            }
+        });
+        if (!failed.isEmpty()) {
+            throw CliError.failed(failed.size() + " of " + exitCodes.size() + " test clients failed: " + String.join(", ", failed)
+                    + "; see ./test.java logs --no-follow");
+        }
     }
 }

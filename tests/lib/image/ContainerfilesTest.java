@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import lib.model.TorchNative;
-import lib.runtime.Servers;
+import lib.runtime.ServerEnv;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -101,7 +101,7 @@ class ContainerfilesTest {
     @Test
     void theServerImageCarriesTheServersThreadEnvironmentAndNoImageFixesThreadCounts() throws IOException {
         String server = file("model-server");
-        Servers.THREAD_ENV.forEach((k, v) -> assertEquals(v, value(server, "ENV", k), k + " as lib/runtime/Servers.THREAD_ENV says"));
+        ServerEnv.THREAD_ENV.forEach((k, v) -> assertEquals(v, value(server, "ENV", k), k + " as lib/runtime/ServerEnv.THREAD_ENV says"));
         // intra-op threads come from the server through DJL; a fixed count in any image would contradict it
         try (var files = Files.list(Path.of("Containerfiles"))) {
             for (Path f : files.toList()) {

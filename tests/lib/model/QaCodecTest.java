@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
+import org.slf4j.LoggerFactory;
 import org.junit.jupiter.api.Test;
 
 /** Answer spans on word boundaries: the pure functions, then with the bundled WordPiece tokenizer. */
@@ -15,6 +16,13 @@ class QaCodecTest {
     //                 [CLS] q  [SEP] w0  w1  w1  w1  w2  w3  w3 [SEP] pad
     static final long[] WORDS = {-1, 0, -1, 0, 1, 1, 1, 2, 3, 3, -1, -1};
     static final long[] MASK = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
+
+    /** DJL's CUDA probe warns on every machine with a CUDA toolkit and no usable GPU; the tokenizer's library runs it too. */
+    @Test
+    void openingATokenizerLeavesDjlsCudaProbeQuiet() throws Exception {
+        QaCodec.open(Path.of("models/bundled/tokenizer.json"), 128);
+        assertFalse(LoggerFactory.getLogger("ai.djl.util.cuda.CudaUtils").isWarnEnabled(), "CudaUtils would warn");
+    }
 
     @Test
     void aSpanStartingOnAContinuationPieceStartsAtItsWord() {

@@ -99,7 +99,7 @@ class KubernetesRuntimeTest {
         assertEquals("/health/live", c.getLivenessProbe().getHttpGet().getPath());
         assertEquals(60, c.getStartupProbe().getFailureThreshold(), "startup probe covers deploy_timeout");
         assertTrue(pod.getSecurityContext().getRunAsNonRoot());
-        assertEquals(Long.valueOf(5 + Servers.DRAIN_SECONDS + 10), pod.getTerminationGracePeriodSeconds(), "drain delay, drain and a margin");
+        assertEquals(Long.valueOf(5 + ServerEnv.DRAIN_SECONDS + 10), pod.getTerminationGracePeriodSeconds(), "drain delay, drain and a margin");
         assertEquals("16", c.getEnv().stream().filter(e -> e.getName().equals("NUM_MODELS")).findFirst().orElseThrow().getValue());
     }
 

@@ -4,7 +4,6 @@ package lib.runtime;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import lib.cli.CliError;
 import lib.config.Config;
 import lib.image.ModelSet;
@@ -23,8 +22,8 @@ import lib.image.ModelSet;
  * holding its counts, its latency histogram and its intervals, so bma can read results from any
  * runtime's logs. A client's exit code says whether its test passed (see bmk_max_error_rate).
  */
-public final class TestClients {
-    private TestClients() {
+public final class LoadClientArgs {
+    private LoadClientArgs() {
     }
 
     /** Arguments for client `name` running `test` (seq, rnd, bmk, or null for an idle client). */
@@ -47,23 +46,6 @@ public final class TestClients {
             args.addAll(List.of("--results", resultsDir));
         }
         return args;
-    }
-
-    /**
-     * Fails, naming each failed client and its exit code, unless every client exited 0. A client
-     * fails when none of its requests succeeded or more than bmk_max_error_rate of them failed.
-     */
-    public static void requireAllPassed(Map<String, Integer> exitCodes) {
-        List<String> failed = new ArrayList<>();
-        exitCodes.forEach((name, code) -> {
-            if (code != 0) {
-                failed.add(code < 0 ? name : name + " (exit " + code + ")");
-            }
-        });
-        if (!failed.isEmpty()) {
-            throw CliError.failed(failed.size() + " of " + exitCodes.size() + " test clients failed: " + String.join(", ", failed)
-                    + "; see ./test.java logs --no-follow");
-        }
     }
 
     /** bmk_max_error_rate, a share of requests: from 0 to 1. */

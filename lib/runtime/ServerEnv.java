@@ -1,10 +1,9 @@
 package lib.runtime;
 
-//SOURCES ../config/ByteSize.java ../config/Config.java ../image/ModelSet.java
+//SOURCES ../config/Config.java ../image/ModelSet.java
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import lib.config.ByteSize;
 import lib.config.Config;
 import lib.image.ModelSet;
 
@@ -13,7 +12,7 @@ import lib.image.ModelSet;
  * QUIET) and this project's additions. A runtime never lets the server read config.properties,
  * so the same server runs unchanged as a process, a container or a pod.
  */
-public final class Servers {
+public final class ServerEnv {
     /** Port the server listens on inside a container or pod (the original's 8080). */
     public static final int CONTAINER_PORT = 8080;
     /** Port of the server's probe connector in a pod: health, readiness and metrics on threads of their own. */
@@ -27,7 +26,7 @@ public final class Servers {
     public static final String READY_PATH = "/health/ready";
     public static final String LIVE_PATH = "/health/live";
 
-    private Servers() {
+    private ServerEnv() {
     }
 
     /**
@@ -39,54 +38,14 @@ public final class Servers {
         return config.getInt("drain_delay") + DRAIN_SECONDS + 10;
     }
 
-    /** What a server needs besides its weights: JVM, libtorch, tokenizer, buffers (measured: docs/benchmarks.md). */
-    static final long BASE_MEMORY_MIB = 512;
-
-    /**
-     * A server container's memory request and limit, in MiB, for a model file of modelBytes: the
-     * copies share one set of weights (inf1/inf2: one per copy), plus the base; the limit leaves
-     * half as much again for batches and the JIT's specialised graphs.
-     */
-    public static long[] memoryMib(Config config, long modelBytes) {
-        return memoryMib(config, modelBytes, 0);
-    }
-
-    /**
-     * As above for a server that also holds extra models of extraBytes in all; with an absolute
-     * model_memory_budget the weights count for at most the budget (the rest waits on disk).
-     */
-    public static long[] memoryMib(Config config, long modelBytes, long extraBytes) {
-        long sets = config.processor().startsWith("inf") ? config.getInt("num_models") : 1;
-        long bytes = modelBytes * sets + extraBytes;
-        long budget = ByteSize.parse(config.get("model_memory_budget"));
-        if (budget > 0) {
-            bytes = Math.min(bytes, budget);
-        }
-        long weights = (bytes + (1 << 20) - 1) >> 20;
-        long request = roundUp(BASE_MEMORY_MIB + weights, 64);
-        return new long[] {request, roundUp(request * 3 / 2, 64)};
-    }
-
-    private static long roundUp(long v, long step) {
-        return (v + step - 1) / step * step;
-    }
-
     /**
      * The threading environment of every server (process, container, pod), and ENV of the
      * model-server image for one started by hand. Intra-op threads are not in it: the server
-     * chooses them (cores / workers, 1 by default) and hands them to DJL (ai.djl.pytorch.num_threads),
-     * which PyTorch applies to OpenMP and MKL on every thread that runs a forward, so an
-     * OMP_NUM_THREADS or MKL_NUM_THREADS here could only contradict it. What DJL does not set is how
-     * idle OpenMP threads wait: by default they spin, which on 2 shared cores took a forward of 2
-     * intra-op threads from 46 to 244 ms of CPU time (docs/benchmarks.md); PASSIVE lets them sleep.
-     * MALLOC_ARENA_MAX is set high enough for a malloc arena per thread. glibc's own cap (8 per
-     * core) is below a server's thread count on small nodes, and past the cap it hands out arenas
-     * round robin: two threads running forwards could then share one and wait on its lock at every
-     * allocation: the bundled model at 2 connections then served 560 requests/s instead of about
-     * 1,000. With the earlier cap of 4 this happened in 2 of about 40 server starts on 2 cores,
-     * and it cannot be avoided once a node has more cores than arenas. The server gives back the
-     * pages that loads and unloads free, which arenas would otherwise keep, with malloc_trim
-     * (server/NativeHeap.java).
+     * chooses them and hands them to DJL, so an OMP_NUM_THREADS here could only contradict it.
+     * OMP_WAIT_POLICY=PASSIVE lets idle OpenMP threads sleep instead of spinning on shared cores;
+     * MALLOC_ARENA_MAX gives each thread a malloc arena of its own, so two forwards never wait on
+     * one arena's lock (the server gives freed pages back itself, server/NativeHeap.java). The
+     * measurements behind both: docs/benchmarks.md ("Threads: how idle OpenMP threads wait", "Malloc arenas").
      */
     public static final Map<String, String> THREAD_ENV = java.util.Collections.unmodifiableMap(
             new java.util.TreeMap<>(Map.of("OMP_WAIT_POLICY", "PASSIVE", "MALLOC_ARENA_MAX", "1024"))); // sorted: manifests stay stable
