@@ -215,7 +215,10 @@ final class BenchSupport {
         }
     }
 
-    /** The full-size benchmark model (full, full-int8 or full-bf16), made with Debian's torch when missing (never committed). */
+    /**
+     * The full-size benchmark model (full, full-int8, full-int8-linear: int8 with float32 embeddings
+     * as before, or full-bf16), made with Debian's torch when missing (never committed).
+     */
     static Path fullModel(String name) throws Exception {
         String precision = name.equals("full") ? "fp32" : name.substring("full-".length());
         Path dir = ROOT.resolve("build/bench/full-qa" + (precision.equals("fp32") ? "" : "-" + precision));

@@ -28,14 +28,25 @@ import org.HdrHistogram.Histogram;
  *
  *   ./jbang bench/DensityBench.java tiny [models=200] [fit=50] [seconds=20]
  *   ./jbang bench/DensityBench.java full|full-int8 [models=6] [fit=2] [seconds=30]
+ *   ./jbang bench/DensityBench.java resident full-int8-linear,full-int8 [models=4] [rounds=2] [seconds=15]
  *
  * Phases, against one server process: hits (2 callers, round robin over `fit` models already in
  * memory), cold (1 caller, round robin over every model: with LRU each request misses), and a
  * skewed mix (2 callers, Zipf s=1 over every model), then the cold round again (does RSS keep
  * growing?). RSS is the server's after each phase.
+ *
+ * resident: what one more distinct model costs, for each kind in turn (round after round): a
+ * server whose budget holds every model loads them one by one (a request each: load, warm-up and
+ * a forward), then serves hits over all of them; RSS after the first model and after the last.
  */
 public final class DensityBench {
     public static void main(String... args) throws Exception {
+        if (args.length > 0 && args[0].equals("resident")) {
+            resident(List.of(args.length > 1 ? args[1].split(",") : new String[] {"full-int8-linear", "full-int8"}),
+                    args.length > 2 ? Integer.parseInt(args[2]) : 4, args.length > 3 ? Integer.parseInt(args[3]) : 2,
+                    args.length > 4 ? Double.parseDouble(args[4]) : 15);
+            return;
+        }
         String kind = args.length > 0 ? args[0] : "tiny";
         boolean tiny = kind.equals("tiny");
         int models = args.length > 1 ? Integer.parseInt(args[1]) : tiny ? 200 : 6;
@@ -93,6 +104,49 @@ public final class DensityBench {
             rows.forEach(System.out::println);
             return null;
         });
+    }
+
+    static void resident(List<String> kinds, int models, int rounds, double seconds) throws Exception {
+        System.out.printf(Locale.ROOT, "resident: %s, 1 + %d distinct models each, %d rounds, %d cores, %s%n%n",
+                String.join(" vs ", kinds), models, rounds, BenchSupport.CORES, BenchSupport.cpuName());
+        List<String> rows = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            for (String kind : kinds) {
+                Path base = BenchSupport.fullModel(kind);
+                List<Path> variants = variants(base, kind, models);
+                long bytes = Files.size(base.resolve(String.valueOf(lib.model.ModelSpec.metadata(base).get("file"))));
+                List<String> entries = new ArrayList<>();
+                for (int i = 0; i < variants.size(); i++) {
+                    entries.add("v" + i + "=" + variants.get(i));
+                }
+                Map<String, String> env = new HashMap<>(Map.of("NUM_MODELS", "1", "MODEL_NAME", "base", "MODELS", String.join(",", entries),
+                        "MODEL_MEMORY_BUDGET", Long.toString((models + 2) * bytes), "PREDICTORS_PER_MODEL", "1", "MAX_QUEUE", "1000"));
+                int r = round;
+                rows.add(BenchSupport.server(base, env, (url, pid) -> {
+                    BenchSupport.predict(url + "/predictions/base?seq_0=" + BenchSupport.q(QaCodec.SAMPLE_QUESTION));
+                    double first = BenchSupport.rssKb(pid) / 1024.0;
+                    Histogram cold = new Histogram(3_600_000_000L, 3);
+                    for (int i = 0; i < models; i++) {
+                        long t = System.nanoTime();
+                        ask(url, i);
+                        cold.recordValue((System.nanoTime() - t) / 1000);
+                    }
+                    double all = BenchSupport.rssKb(pid) / 1024.0;
+                    AtomicInteger next = new AtomicInteger();
+                    BenchSupport.Result hits = BenchSupport.run("hits", 2, seconds, () -> ask(url, next.getAndIncrement() % models));
+                    return String.format(Locale.ROOT, "| %s | %d | %.1f | %.0f | %.0f | %.1f | %.0f | %.1f | %.1f | %.1f |", kind, r,
+                            bytes / 1048576.0, first, all, (all - first) / models, cold.getValueAtPercentile(50) / 1000.0,
+                            hits.latencies().getValueAtPercentile(50) / 1000.0, hits.latencies().getValueAtPercentile(99) / 1000.0,
+                            hits.throughput());
+                }));
+                System.out.println(rows.get(rows.size() - 1));
+            }
+        }
+        System.out.println();
+        System.out.println("| model | round | file MiB (budget counts) | RSS MiB, 1 model | RSS MiB, 1 + " + models
+                + " | RSS MiB per extra model | first request ms (load + forward), p50 | hit p50 ms | hit p99 ms | hits/s (2 callers) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        rows.forEach(System.out::println);
     }
 
     static boolean ask(String url, int model) throws Exception {

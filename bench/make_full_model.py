@@ -7,11 +7,12 @@ Its answers mean nothing: it exists to measure memory and speed at the seed's re
 model hub. The tokenizer is the bundled model's (its ids all fall inside the larger vocabulary).
 It is generated, never committed; the benchmarks make it when it is missing:
 
-    /usr/bin/python3 bench/make_full_model.py [out_dir=build/bench/full-qa] [sequence_length=128] [fp32|int8|bf16]
+    /usr/bin/python3 bench/make_full_model.py [out_dir=build/bench/full-qa] [sequence_length=128] [fp32|int8|int8-linear|bf16]
 
-int8 quantizes the Linear layers dynamically (as ./trace.java's precision=int8), bf16 casts every
-weight to bfloat16 and the logits back to float32; both are converted before tracing, from the
-same random weights as fp32.
+int8 quantizes the Linear layers dynamically before tracing and stores the embedding tables in 8
+bits after it (as ./trace.java's precision=int8: models/convert.py's embeddings_to_uint8);
+int8-linear is int8 as it was before, embeddings float32 (to compare with); bf16 casts every weight
+to bfloat16 and the logits back to float32. All from the same random weights as fp32.
 
 Needs PyTorch in Python (Debian: apt-get install python3-torch).
 """
@@ -98,12 +99,12 @@ def main():
         if isinstance(m, nn.LayerNorm):
             nn.init.ones_(m.weight)
     reference = model
-    if precision == "int8":
+    if precision in ("int8", "int8-linear"):
         model = torch.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
     elif precision == "bf16":
         model = Float32Logits(model.to(torch.bfloat16)).eval()
     elif precision != "fp32":
-        sys.exit("precision must be fp32, int8 or bf16, not " + precision)
+        sys.exit("precision must be fp32, int8, int8-linear or bf16, not " + precision)
     ids = torch.randint(5, 8192, (1, length))
     mask = torch.ones(1, length, dtype=torch.int64)
     tmp = out + ".tmp"
@@ -111,12 +112,18 @@ def main():
     os.makedirs(tmp)
     with torch.no_grad():
         traced = torch.jit.trace(model, (ids, mask))
+        if precision == "int8":
+            sys.path.insert(0, os.path.join(ROOT, "models"))
+            from convert import embeddings_to_uint8
+            traced = embeddings_to_uint8(torch, traced)
         # the trace must accept other lengths and batch sizes: the server pads batches to their longest row
         for b, n in ((2, 64), (3, 32)):
             a = torch.randint(5, 8192, (b, n))
             m = torch.ones(b, n, dtype=torch.int64)
             expected, got = model(a, m), traced(a, m)
-            assert all(torch.allclose(e, g, atol=1e-3) for e, g in zip(expected, got)), "trace differs at other shapes"
+            # the 8-bit tables round each weight to within half a step of its row's scale
+            tolerance = 0.2 if precision == "int8" else 1e-3
+            assert all(torch.allclose(e, g, atol=tolerance) for e, g in zip(expected, got)), "trace differs at other shapes"
     file = NAME + ("" if precision == "fp32" else "-" + precision) + ".pt"
     traced.save(os.path.join(tmp, file))
     shutil.copy(os.path.join(ROOT, "models", "bundled", "tokenizer.json"), os.path.join(tmp, "tokenizer.json"))
@@ -124,7 +131,7 @@ def main():
     shape = ["batch", length]
     meta = {
         "model": NAME, "processor": "cpu", "sequence_length": length, "batch_size": 1, "pipeline_cores": 1,
-        "precision": precision, "dynamic_length": True,
+        "precision": precision.split("-")[0], "dynamic_length": True,
         "inputs": [{"name": "input_ids", "dtype": "int64", "shape": shape},
                    {"name": "attention_mask", "dtype": "int64", "shape": shape}],
         "outputs": [{"name": "start_logits", "dtype": "float32", "shape": shape},

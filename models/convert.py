@@ -9,8 +9,10 @@ the same tensors whatever the precision.
   int8  dynamic quantization of every Linear layer (torch's graph-mode quantize_dynamic_jit, the
         TorchScript counterpart of torch.quantization.quantize_dynamic): int8 weights, activations
         quantized per batch at run time, int8 matrix products through the platform's quantized
-        engine (fbgemm on x86, qnnpack on arm). Embeddings, LayerNorm, softmax and the attention
-        products stay float32: embeddings are table lookups with no arithmetic to speed up.
+        engine (fbgemm on x86, qnnpack on arm). Every embedding table is stored in 8 bits too
+        (embeddings_to_uint8): uint8 rows with a float32 scale and offset per row, looked up and
+        dequantized to float32 by plain TorchScript operators, so it runs wherever the model runs.
+        LayerNorm, softmax and the attention products stay float32.
   bf16  every floating-point weight and buffer (embeddings included) in bfloat16, so activations
         are bfloat16 too; the logits are cast back to float32 at the end. Fast on CPUs with
         AVX512_BF16 or AMX, on Graviton 3 and newer, and on GPUs; elsewhere it runs, slowly.
@@ -40,7 +42,74 @@ def quantized_engine(torch):
 def to_int8(torch, model):
     from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic_jit
     torch.backends.quantized.engine = quantized_engine(torch)
-    return quantize_dynamic_jit(model, {"": default_dynamic_qconfig})
+    # the tables first: the quantization inlines the modules and freezes their weights into constants
+    return quantize_dynamic_jit(embeddings_to_uint8(torch, model), {"": default_dynamic_qconfig})
+
+
+# A lookup in a float table, as traces record nn.Embedding, and its 8-bit replacement: the uint8 rows
+# (`weight_codes`) scaled and shifted by their row's float32 scale and offset. The codes are a plain
+# attribute, not a parameter (integer tensors cannot require gradients: loaders that set that on
+# every parameter would fail); `weight` stays, emptied.
+EMBEDDING = """
+graph(%self, %ids, %padding_idx, %scale_grad, %sparse):
+    %weight = prim::GetAttr[name="weight"](%self)
+    %rows = aten::embedding(%weight, %ids, %padding_idx, %scale_grad, %sparse)
+    return (%rows)"""
+EMBEDDING_UINT8 = """
+graph(%self, %ids, %padding_idx, %scale_grad, %sparse):
+    %weight = prim::GetAttr[name="weight_codes"](%self)
+    %scale = prim::GetAttr[name="weight_scale"](%self)
+    %offset = prim::GetAttr[name="weight_offset"](%self)
+    %codes = aten::embedding(%weight, %ids, %padding_idx, %scale_grad, %sparse)
+    %row_scale = aten::embedding(%scale, %ids, %padding_idx, %scale_grad, %sparse)
+    %row_offset = aten::embedding(%offset, %ids, %padding_idx, %scale_grad, %sparse)
+    %one : int = prim::Constant[value=1]()
+    %values = aten::type_as(%codes, %row_scale)
+    %scaled = aten::mul(%values, %row_scale)
+    %rows = aten::add(%scaled, %row_offset, %one)
+    return (%rows)"""
+
+
+def quantize_rows(torch, table):
+    """uint8 codes, scale and offset (float32 [rows, 1]) with table ~ codes * scale + offset, per row."""
+    table = table.detach().float()
+    low = table.min(1, keepdim=True).values
+    scale = ((table.max(1, keepdim=True).values - low) / 255).clamp(min=1e-12)
+    codes = ((table - low) / scale).round().clamp(0, 255).to(torch.uint8)
+    return codes, scale.contiguous(), low.contiguous()
+
+
+def embeddings_to_uint8(torch, model):
+    """The TorchScript model with every embedding table (a module whose float `weight` only feeds
+    aten::embedding) stored as uint8 codes (`weight_codes`) with a float32 scale and offset per row, dequantized
+    after the lookup. A table shared with another module (tied weights) stays float. Returns the
+    model saved and loaded again, so that no method runs a plan made before the rewrite."""
+    import io
+    shared = {}
+    for _, p in model.named_parameters():
+        shared[p.data_ptr()] = shared.get(p.data_ptr(), 0) + 1
+    for _, module in model.named_modules():
+        if not module._c._has_method("forward") or not module._c.hasattr("weight"):
+            continue
+        weight = module._c.getattr("weight")
+        graph = module.graph
+        reads = [n for n in graph.nodes() if n.kind() == "prim::GetAttr" and n.s("name") == "weight"]
+        lookups = [u.user for n in reads for u in n.output().uses()]
+        if (not isinstance(weight, torch.Tensor) or not weight.is_floating_point() or weight.dim() != 2
+                or shared.get(weight.data_ptr(), 0) > 1 or not lookups
+                or any(u.kind() != "aten::embedding" or u.inputsAt(0).node().kind() != "prim::GetAttr" for u in lookups)):
+            continue
+        codes, scale, offset = quantize_rows(torch, weight)
+        for name, value in (("weight_codes", codes), ("weight_scale", scale), ("weight_offset", offset)):
+            module._c._register_attribute(name, torch._C.TensorType.get(), value)
+        torch._C._jit_pass_custom_pattern_based_rewrite_graph(EMBEDDING, EMBEDDING_UINT8, graph)
+        if any(n.kind() == "prim::GetAttr" and n.s("name") == "weight" for n in graph.nodes()):
+            raise RuntimeError("an embedding lookup was not rewritten to its 8-bit table")
+        module._c.setattr("weight", torch.nn.Parameter(torch.empty(0), requires_grad=False))
+    buffer = io.BytesIO()
+    torch.jit.save(model, buffer)
+    buffer.seek(0)
+    return torch.jit.load(buffer)
 
 
 def to_bf16(torch, model):

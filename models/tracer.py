@@ -11,7 +11,8 @@ cpu/gpu/graviton, torch_neuron on inf1 and torch_neuronx on inf2. Writes <out>/<
 
 With --precision bf16, fp16 or int8 the model is converted before tracing (bf16/fp16: weights and
 activations bfloat16/float16, logits cast back to float32; fp16 on gpu only; int8:
-torch.quantization.quantize_dynamic on the Linear layers, embeddings stay float32), and the fp32
+torch.quantization.quantize_dynamic on the Linear layers, then every embedding table in 8 bits by
+convert.py's embeddings_to_uint8 after tracing), and the fp32
 trace is written too, as <out>/fp32-reference.pt, for trace.java's accuracy check.
 """
 import argparse
@@ -49,6 +50,14 @@ def reduce_precision(torch, model, precision, processor):
             torch.backends.quantized.engine = engine
             break
     return torch.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def small_embeddings(torch, traced):
+    """The int8 trace with its embedding tables in 8 bits: convert.py's embeddings_to_uint8 (convert.py
+    lies beside this script, in models/ and in the base image)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from convert import embeddings_to_uint8
+    return embeddings_to_uint8(torch, traced)
 
 
 def main():
@@ -98,6 +107,8 @@ def main():
             torch.jit.trace(model, example).save(os.path.join(a.out, "fp32-reference.pt"))
             model = reduce_precision(torch, model, a.precision, a.processor)
         traced = torch.jit.trace(model, example)
+        if a.precision == "int8":
+            traced = small_embeddings(torch, traced)
 
     os.makedirs(a.out, exist_ok=True)
     traced.save(os.path.join(a.out, a.file))

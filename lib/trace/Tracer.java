@@ -178,8 +178,9 @@ public final class Tracer {
         if (!opts.isEmpty()) {
             argv.addAll(List.of(opts.split("\\s+")));
         }
+        // convert.py too: the tracer stores int8 models' embeddings with its embeddings_to_uint8
         argv.addAll(List.of("-v", work.toAbsolutePath() + ":/trace", "-v", script + ":/app/tracer.py:ro",
-                names.baseImage(), "python3", "/app/tracer.py", "--model", id, "--processor", config.processor(),
+                "-v", script.resolveSibling("convert.py") + ":/app/convert.py:ro", names.baseImage(), "python3", "/app/tracer.py", "--model", id, "--processor", config.processor(),
                 "--sequence-length", config.get("sequence_length"), "--batch-size", config.get("batch_size"),
                 "--pipeline-cores", config.get("pipeline_cores"),
                 "--tokenizer-class", config.get("huggingface_tokenizer_class"),

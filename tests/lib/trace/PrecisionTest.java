@@ -94,6 +94,10 @@ class PrecisionTest {
         int total = PrecisionCheck.questions(Path.of(PrecisionCheck.QUESTIONS)).size();
         assertTrue(out.contains(precision + " answer agreement with fp32: 100.0% (" + total + " of " + total
                 + "), largest logit difference "), out);
+        java.util.regex.Matcher generated = java.util.regex.Pattern.compile(precision + " answer agreement with fp32 on "
+                + PrecisionCheck.GENERATED + " generated questions: [0-9.]+% \\(([0-9]+) of " + PrecisionCheck.GENERATED + "\\)").matcher(out);
+        assertTrue(generated.find(), out);
+        assertTrue(Integer.parseInt(generated.group(1)) >= 0.99 * PrecisionCheck.GENERATED, generated.group());
 
         // loaded the way a server loads a trace folder
         try (QaModel model = QaModel.load(ModelSpec.ofTrace(trace, "", 1, 1, ""), 1)) {
@@ -104,6 +108,50 @@ class PrecisionTest {
                     "The number 42 is, in The Hitchhiker's Guide to the Galaxy by Douglas Adams.", true).text());
             float[][][] logits = model.logits(model.codec().encode(QaCodec.SAMPLE_QUESTION, QaCodec.SAMPLE_CONTEXT));
             assertTrue(logits[0][0][127] < -1000, "padding logits stay very low: " + logits[0][0][127]);
+        }
+    }
+
+    /**
+     * int8 stores every embedding table in 8 bits (uint8 rows, a float32 scale and offset per row)
+     * and bf16 in bfloat16: read from the traced files with PyTorch, and from the file sizes.
+     */
+    @Test
+    void int8StoresTheEmbeddingTablesInEightBitsAndBf16InBfloat16() throws Exception {
+        support.PythonTorch.ensure();
+        Path script = Files.writeString(dir.resolve("tables.py"), String.join("\n",
+                "import sys, torch",
+                "m = torch.jit.load(sys.argv[1])",
+                "def value(v):",
+                "    n = v.node()",
+                "    if n.kind() == 'prim::Constant':",
+                "        return n.output().toIValue()",
+                "    if n.kind() == 'prim::GetAttr':",
+                "        return getattr(m if n.input().node().kind() == 'prim::Param' else value(n.input()), n.s('name'))",
+                "    raise SystemExit('table from ' + n.kind())",
+                "for n in m.inlined_graph.nodes():",
+                "    if n.kind() == 'aten::embedding':",
+                "        t = value(n.inputsAt(0))",
+                "        print('table', str(t.dtype).replace('torch.', ''), 'x'.join(map(str, t.shape)))", ""));
+        JsonNode arch = new ObjectMapper().readTree(Path.of("models/bundled/model.json").toFile()).get("architecture");
+        int vocab = arch.get("vocab_size").asInt();
+        int hidden = arch.get("hidden_size").asInt();
+        long rows = vocab + arch.get("max_position_embeddings").asInt() + arch.get("type_vocab_size").asInt();
+        long fp32 = Files.size(Path.of("models/bundled/tiny-bert-qa.pt"));
+        for (String precision : List.of("int8", "bf16")) {
+            captured(() -> Tracer.trace(config(Map.of("precision", precision, "test", "False"))));
+            Path file = dir.resolve("trace-tiny-bert-qa/tiny-bert-qa_bs1_seq128_pc1_cpu_" + precision + ".pt");
+            support.DockerEngine.Out tables = support.DockerEngine.run(300, support.PythonTorch.python(), script.toString(), file.toString());
+            assertTrue(tables.ok(), tables.output());
+            String kind = precision.equals("int8") ? "uint8" : "bfloat16";
+            assertTrue(tables.output().contains("table " + kind + " " + vocab + "x" + hidden), tables.output());
+            assertFalse(tables.output().contains("table float32 " + vocab + "x" + hidden), tables.output());
+            if (precision.equals("int8")) {
+                // three of every four bytes of the tables saved, less a float32 scale and offset per row
+                long smallest = fp32 - 3 * rows * hidden + 8 * rows;
+                assertTrue(Files.size(file) < smallest, Files.size(file) + " bytes, expected under " + smallest);
+                // and a quarter of the Linear layers' weights on top, so under a third of fp32 here
+                assertTrue(Files.size(file) < fp32 / 3, Files.size(file) + " of " + fp32);
+            }
         }
     }
 
@@ -149,8 +197,14 @@ class PrecisionTest {
                 "for precision in ('bf16', 'int8'):",
                 "    model = tracer.reduce_precision(torch, Qa().eval(), precision, 'gpu' if precision == 'bf16' else 'cpu')",
                 "    traced = torch.jit.trace(model, (ids, mask))",
+                "    if precision == 'int8':",
+                "        traced = tracer.small_embeddings(torch, traced)",
+                "    emb = traced.emb if precision == 'int8' else traced.inner.emb",
+                "    table = emb.weight_codes if precision == 'int8' else emb.weight",
+                "    assert table.dtype == (torch.uint8 if precision == 'int8' else torch.bfloat16), (precision, table.dtype)",
                 "    out = traced(ids, mask)",
                 "    assert out[0].dtype == torch.float32 and out[0].shape == (2, 7), (precision, out[0].dtype)",
+                "    assert torch.isfinite(out[0]).all(), precision",
                 "    print(precision, 'ok')", ""));
         support.DockerEngine.Out ran = support.DockerEngine.run(300, support.PythonTorch.python(), script.toString(),
                 Path.of("models/tracer.py").toAbsolutePath().toString());
