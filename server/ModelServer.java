@@ -13,7 +13,7 @@
 //SOURCES HttpApi.java OriginalApi.java OpenInferenceApi.java ServerStatus.java ErrorTable.java Predictions.java Lifecycle.java
 //SOURCES ModelStore.java DistinctModel.java ModelCopy.java ModelQueue.java InferenceJob.java WorkerPool.java ServedModel.java
 //SOURCES ModelLoader.java DjlLoader.java ModelFolder.java MemoryBudget.java ClosedPeers.java MainConnections.java NativeHeap.java
-//SOURCES ServerSettings.java ServerMetrics.java ServerError.java Log.java Refusals.java StoreModels.java ../lib/store/ModelStores.java
+//SOURCES ServerSettings.java ServerMetrics.java ServerError.java Log.java Refusals.java RefusalPacing.java StoreModels.java ../lib/store/ModelStores.java
 //SOURCES ../lib/model/ModelSpec.java ../lib/model/TorchEngine.java ../lib/model/Answer.java ../lib/model/ModelException.java ../lib/model/LoadedModel.java
 //SOURCES ../lib/model/QaBatch.java ../lib/model/QaCodec.java ../lib/config/ByteSize.java ../lib/model/ModelEntries.java
 package server;

@@ -83,7 +83,9 @@ final class OpenInferenceApi {
         if (ctx.header("Inference-Header-Content-Length") != null) {
             throw ServerError.badRequest("binary tensor data is not supported; send the inputs as JSON");
         }
-        predictions.admit(copy); // a refusal reads no body
+        if (RefusalPacing.refused(ctx, predictions.refusal(copy))) { // a refusal reads no body
+            return;
+        }
         JsonNode request;
         try {
             request = ErrorTable.JSON.readTree(OriginalApi.utf8(ctx.bodyAsBytes()));

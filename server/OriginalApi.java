@@ -37,7 +37,9 @@ final class OriginalApi {
         ModelCopy copy = predictions.copy(ctx.pathParam("model"));
         // metric labels name only copies the server has: any other path would add a series forever
         ctx.attribute(ErrorTable.MODEL_LABEL, copy.name);
-        predictions.admit(copy); // a refusal reads no body
+        if (RefusalPacing.refused(ctx, predictions.refusal(copy))) { // a refusal reads no body
+            return;
+        }
         Predictions.Pair pair = pair(ctx);
         HttpApi.reply(ctx, predictions.predict(copy, List.of(pair), closedPeers.connected(ctx)), answers -> write(ctx, answers.get(0)));
     }

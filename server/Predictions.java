@@ -118,19 +118,12 @@ final class Predictions {
     }
 
     /**
-     * Refuses a request to the copy with a ServerError 503 (counted by reason) when the server
+     * The refusal of a request to the copy, a ServerError 503 counted by reason, when the server
      * does not take predictions now, the copy's queue is full, or the request would not be answered
-     * within REQUEST_TIMEOUT_MS; a handler calls it before reading the body, so a refusal costs
-     * neither the body nor tokenizing.
+     * within REQUEST_TIMEOUT_MS; null when it is admitted. A handler asks before reading the body,
+     * so a refusal costs neither the body nor tokenizing.
      */
-    void admit(ModelCopy copy) {
-        ServerError refused = refusal(copy);
-        if (refused != null) {
-            throw refused;
-        }
-    }
-
-    private ServerError refusal(ModelCopy copy) {
+    ServerError refusal(ModelCopy copy) {
         ServerError refused = lifecycle.refusal(copy);
         if (refused == null && copy.queue.full()) {
             refused = refuseFull(copy);
