@@ -128,6 +128,9 @@ final class BenchSupport {
     /** The probe port of the server last started (PROBE_PORT). */
     static int probePort;
 
+    /** The server process's main class: bench.JdkProbe adds a JDK HttpServer probe on JDK_PROBE_PORT. */
+    static String serverMain = "server.ModelServer";
+
     /** Runs the model server as its own process (QUIET, 2 predictors per copy unless set) around the work. */
     static <T> T server(Path trace, Map<String, String> settings, WithServer<T> work) throws Exception {
         // a random start: two benchmarks at once must not find each other's server ready
@@ -135,7 +138,7 @@ final class BenchSupport {
         probePort = lib.runtime.LocalRuntime.freePort(port + 1, java.util.Set.of(port));
         Path log = Files.createTempFile("bench-server", ".log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "server.ModelServer")
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), serverMain)
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = new HashMap<>(lib.runtime.ServerEnv.THREAD_ENV); // as every runtime starts it (BENCH_OMP_WAIT_POLICY=ACTIVE: spinning)
         env.putAll(Map.of("MODEL_DIR", trace.toString(), "QUIET", "True", "PORT", Integer.toString(port),

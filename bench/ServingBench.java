@@ -2,7 +2,7 @@
 //JAVA 21+
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED
 //DEPS org.hdrhistogram:HdrHistogram:2.2.2
-//SOURCES BenchSupport.java ForwardBench.java ../server/ModelServer.java ../lib/runtime/LocalRuntime.java ../lib/model/ModelSpec.java ../lib/trace/PrecisionCheck.java ../lib/model/QaCodec.java ../lib/model/QaModel.java ../lib/runtime/Readiness.java ../lib/runtime/ServerEnv.java
+//SOURCES BenchSupport.java ForwardBench.java JdkProbe.java ../server/ModelServer.java ../lib/runtime/LocalRuntime.java ../lib/model/ModelSpec.java ../lib/trace/PrecisionCheck.java ../lib/model/QaCodec.java ../lib/model/QaModel.java ../lib/runtime/Readiness.java ../lib/runtime/ServerEnv.java
 package bench;
 
 import static bench.BenchSupport.*;
@@ -115,7 +115,9 @@ public final class ServingBench {
      * while a prober asks /health/live, /health/ready and /metrics every 100 ms on its own connections.
      */
     static void overload(Path trace, double seconds) throws Exception {
-        server(trace, Map.of("NUM_MODELS", "1"), (url, pid) -> {
+        int jdkProbePort = lib.runtime.LocalRuntime.freePort(19800 + java.util.concurrent.ThreadLocalRandom.current().nextInt(100), java.util.Set.of());
+        serverMain = "bench.JdkProbe";
+        server(trace, Map.of("NUM_MODELS", "1", "JDK_PROBE_PORT", Integer.toString(jdkProbePort)), (url, pid) -> {
             String predictUrl = url + "/predictions/model0?seq_0=" + q(QaCodec.SAMPLE_QUESTION);
             Recorder accepted = new Recorder(3_600_000_000L, 3);
             Recorder refusedLatency = new Recorder(3_600_000_000L, 3);
@@ -161,6 +163,8 @@ public final class ServingBench {
                 probes.put(probeUrl + path, new Recorder(3_600_000_000L, 3));
                 probes.put(url + path, new Recorder(3_600_000_000L, 3));
             }
+            String jdkProbeUrl = "http://127.0.0.1:" + jdkProbePort;
+            probes.put(jdkProbeUrl + "/health/live", new Recorder(3_600_000_000L, 3));
             Map<String, AtomicLong> probeFailures = new ConcurrentHashMap<>();
             sleep(2000); // let the overload build up
             while (System.nanoTime() < until) {
@@ -186,7 +190,7 @@ public final class ServingBench {
             System.out.println("| --- | ---: | ---: | ---: | ---: | ---: |");
             for (Map.Entry<String, Recorder> p : probes.entrySet()) {
                 Histogram h = p.getValue().getIntervalHistogram();
-                String where = p.getKey().startsWith(probeUrl) ? "probe port " : "main port ";
+                String where = p.getKey().startsWith(probeUrl) ? "probe port " : p.getKey().startsWith(jdkProbeUrl) ? "JDK HttpServer " : "main port ";
                 System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %d |%n",
                         where + p.getKey().substring(p.getKey().indexOf('/', 8)), h.getTotalCount(),
                         h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0,
