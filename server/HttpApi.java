@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Consumer;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -114,22 +113,20 @@ final class HttpApi {
     }
 
     /**
-     * Writes a prediction's answers: at once when they are there (computed on this thread, or
-     * refused: the refusal is thrown to the error table), else once they come, the request's
-     * thread let go meanwhile.
+     * Ends a prediction's handling: written completes once its answer is written (at once when it
+     * was computed on this thread, or refused: the failure is thrown to the error table), else the
+     * request's thread is let go until it is.
      */
-    static <T> void reply(Context ctx, CompletableFuture<T> answers, Consumer<T> write) throws Exception {
-        if (!answers.isDone()) {
-            ctx.future(() -> answers.thenAccept(write));
+    static void reply(Context ctx, CompletableFuture<?> written) throws Exception {
+        if (!written.isDone()) {
+            ctx.future(() -> written);
             return;
         }
-        T done;
         try {
-            done = answers.join();
+            written.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
-        write.accept(done);
     }
 
     private Connector mainConnector(Server server, HttpConfiguration http) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import lib.model.Answer;
 
 /**
@@ -83,9 +84,11 @@ final class OpenInferenceApi {
         if (ctx.header("Inference-Header-Content-Length") != null) {
             throw ServerError.badRequest("binary tensor data is not supported; send the inputs as JSON");
         }
-        if (RefusalPacing.refused(ctx, predictions.refusal(copy))) { // a refusal reads no body
-            return;
-        }
+        RefusalPacing.admit(ctx, () -> predictions.refusal(copy), () -> infer(ctx, name, copy));
+    }
+
+    /** An admitted request: its body read and checked, its pairs predicted; done once the answer is written. */
+    private CompletableFuture<Void> infer(Context ctx, String name, ModelCopy copy) {
         JsonNode request;
         try {
             request = ErrorTable.JSON.readTree(OriginalApi.utf8(ctx.bodyAsBytes()));
@@ -99,7 +102,7 @@ final class OpenInferenceApi {
         }
         List<Predictions.Pair> pairs = pairs(request);
         JsonNode id = request.get("id");
-        HttpApi.reply(ctx, predictions.predict(copy, pairs, closedPeers.connected(ctx)), answers -> {
+        return predictions.predict(copy, pairs, closedPeers.connected(ctx)).thenAccept(answers -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("model_name", name);
             if (id != null && id.isTextual()) {

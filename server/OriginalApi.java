@@ -37,11 +37,10 @@ final class OriginalApi {
         ModelCopy copy = predictions.copy(ctx.pathParam("model"));
         // metric labels name only copies the server has: any other path would add a series forever
         ctx.attribute(ErrorTable.MODEL_LABEL, copy.name);
-        if (RefusalPacing.refused(ctx, predictions.refusal(copy))) { // a refusal reads no body
-            return;
-        }
-        Predictions.Pair pair = pair(ctx);
-        HttpApi.reply(ctx, predictions.predict(copy, List.of(pair), closedPeers.connected(ctx)), answers -> write(ctx, answers.get(0)));
+        RefusalPacing.admit(ctx, () -> predictions.refusal(copy), () -> {
+            Predictions.Pair pair = pair(ctx);
+            return predictions.predict(copy, List.of(pair), closedPeers.connected(ctx)).thenAccept(answers -> write(ctx, answers.get(0)));
+        });
     }
 
     private static void write(Context ctx, Answer answer) {

@@ -2,50 +2,65 @@ package server;
 
 import io.javalin.http.Context;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.eclipse.jetty.util.Attributes;
 
 /**
- * Refusals paced per connection: a connection refused again before the Retry-After it was given
- * has passed gets that refusal when the time is up, not at once. A client that retries at once
- * (wrk, a tight loop) would otherwise spend the cores on whole HTTP exchanges of refusals, as many
- * as it can make, and leave the forwards what the scheduler spares them; a client that waits as
- * asked is refused at once, as before. A held refusal holds no thread, and its connection is not
- * read meanwhile (HTTP/1.1 answers in order). Figures: docs/benchmarks.md, "Overload without collapse".
+ * Admission paced per connection: a request on a connection refused less than its Retry-After
+ * ago is held until that time is up, then admitted or refused as the server stands then. A client
+ * that retries at once (wrk, a tight loop) would otherwise spend the cores on whole HTTP exchanges
+ * of refusals, as many as it can make, and leave the forwards what the scheduler spares them; a
+ * client that waits as asked is admitted or refused at once, as before, and a proxy's connection
+ * shared by many clients costs them a wait, never a refusal the server would not give. A held
+ * request holds no thread, and its connection is not read meanwhile (HTTP/1.1 answers in order).
+ * Figures: docs/benchmarks.md, "Refusals paced per connection".
  */
 final class RefusalPacing {
-    /** The connection's attribute: System.nanoTime() of its last refusal. */
-    private static final String REFUSED_AT = "jdo.refusedAt";
+    /** The connection's attribute: the System.nanoTime() before which its requests are held. */
+    private static final String HELD_UNTIL = "jdo.heldUntil";
+    private static final Executor LATER = Executors.newVirtualThreadPerTaskExecutor();
+
+    /** The rest of a prediction once admitted: reads the body and starts it; done once its answer is written. */
+    interface Admitted {
+        CompletableFuture<?> start() throws Exception;
+    }
 
     private RefusalPacing() {
     }
 
     /**
-     * Nothing when refused is null (the request is admitted: false); else answers the refusal, at
-     * once (thrown to the error table) or, on a connection that ignored its last Retry-After, once
-     * that has passed (true: the handler returns).
+     * Asks refusal once, when the connection is not held (now) or its hold is up (later): a
+     * refusal (a ServerError with Retry-After) is answered by the error table, and holds the
+     * connection for its Retry-After; else admitted starts, and its answer is written when done.
+     * A refusal reads no body.
      */
-    static boolean refused(Context ctx, ServerError refused) {
-        if (refused == null) {
-            return false;
-        }
+    static void admit(Context ctx, Supplier<ServerError> refusal, Admitted admitted) throws Exception {
         Attributes connection = connection(ctx);
-        if (connection == null || refused.retryAfterSeconds <= 0) {
-            throw refused;
-        }
-        long now = System.nanoTime();
-        long wait = connection.getAttribute(REFUSED_AT) instanceof Long at
-                ? at + TimeUnit.SECONDS.toNanos(refused.retryAfterSeconds) - now
-                : 0;
+        long wait = connection != null && connection.getAttribute(HELD_UNTIL) instanceof Long until ? until - System.nanoTime() : 0;
         if (wait <= 0) {
-            connection.setAttribute(REFUSED_AT, now);
-            throw refused;
+            HttpApi.reply(ctx, decide(connection, refusal, admitted));
+            return;
         }
-        connection.setAttribute(REFUSED_AT, now + wait);
-        ctx.future(() -> CompletableFuture.runAsync(() -> {
-            throw refused;
-        }, CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS)));
-        return true;
+        ctx.future(() -> CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(wait, TimeUnit.NANOSECONDS, LATER))
+                .thenCompose(held -> decide(connection, refusal, admitted)));
+    }
+
+    private static CompletableFuture<?> decide(Attributes connection, Supplier<ServerError> refusal, Admitted admitted) {
+        try {
+            ServerError refused = refusal.get();
+            if (refused == null) {
+                return admitted.start();
+            }
+            if (connection != null && refused.retryAfterSeconds > 0) {
+                connection.setAttribute(HELD_UNTIL, System.nanoTime() + TimeUnit.SECONDS.toNanos(refused.retryAfterSeconds));
+            }
+            return CompletableFuture.failedFuture(refused);
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** The attributes of the request's connection (Jetty's), or null where there are none. */

@@ -27,8 +27,8 @@ import support.TracedModel;
 /**
  * Overload: refusals counted by reason and logged as a rate (a bounded number of lines however
  * many are refused), the queue bounded in time as well as in count, the bound on open connections
- * answering a 503 that closes (never a hang), a connection that ignores Retry-After refused only once
- * it has passed, and accepted requests answered through a flood.
+ * answering a 503 that closes (never a hang), a connection that ignores Retry-After held until it has
+ * passed, and accepted requests answered through a flood.
  */
 class OverloadTest {
     @TempDir
@@ -139,29 +139,33 @@ class OverloadTest {
     }
 
     @Test
-    void aConnectionThatRetriesAtOnceGetsItsNextRefusalOnlyOnceItsRetryAfterHasPassed() throws Exception {
+    void aConnectionThatRetriesAtOnceIsHeldUntilItsRetryAfterThenAdmittedOrRefusedAsTheServerStandsThen() throws Exception {
         ServingCoreTest.GatedModel model = new ServingCoreTest.GatedModel(0);
         ModelServer s = ServingCoreTest.start(model, 1, Map.of("MAX_QUEUE", "1", "MAX_BATCH_SIZE", "1"));
         try {
             CompletableFuture<HttpResponse<String>> first = ServingCoreTest.computing(s, model, "first");
             CompletableFuture<HttpResponse<String>> queued = ServingCoreTest.getAsync(s, "/predictions/model0?seq_0=queued");
             ServingCoreTest.awaitQueued(s, 1);
-            String request = "GET /predictions/model0?seq_0=again HTTP/1.1\r\nHost: x\r\n\r\n";
+            String again = "GET /predictions/model0?seq_0=again HTTP/1.1\r\nHost: x\r\n\r\n";
             try (Socket eager = new Socket("127.0.0.1", s.port()); Socket fresh = new Socket("127.0.0.1", s.port())) {
-                assertTrue(exchange(eager, request).startsWith("HTTP/1.1 503"), "the first refusal comes at once");
-                eager.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII)); // at once, not after Retry-After: 1
-                String other = exchange(fresh, request);
+                assertTrue(exchange(eager, again).startsWith("HTTP/1.1 503"), "the first refusal comes at once");
+                eager.getOutputStream().write(again.getBytes(StandardCharsets.US_ASCII)); // at once, not after Retry-After: 1
+                String other = exchange(fresh, again);
                 assertTrue(other.startsWith("HTTP/1.1 503"), "another connection is refused at once: " + other);
-                assertEquals(0, eager.getInputStream().available(), "the eager connection's refusal is still held");
+                assertEquals(0, eager.getInputStream().available(), "the eager connection's request is still held");
                 String held = exchange(eager, "");
-                assertTrue(held.startsWith("HTTP/1.1 503") && held.contains("Retry-After: 1"), held);
+                assertTrue(held.startsWith("HTTP/1.1 503") && held.contains("Retry-After: 1"), "still full after the hold: " + held);
+                eager.getOutputStream().write("GET /predictions/model0?seq_0=held HTTP/1.1\r\nHost: x\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII)); // held again
+                model.gate.countDown(); // the queue empties meanwhile
+                String admitted = exchange(eager, "");
+                assertTrue(admitted.startsWith("HTTP/1.1 200") && admitted.contains("held"), "admitted once its hold is up: " + admitted);
             }
-            model.gate.countDown();
             assertEquals(200, first.get(30, TimeUnit.SECONDS).statusCode());
             assertEquals(200, queued.get(30, TimeUnit.SECONDS).statusCode());
             assertFalse(model.computed.contains("again"));
             String metrics = ServingCoreTest.get(s, "/metrics").body();
-            assertTrue(metrics.contains("jdo_refused_total{model=\"model0\",reason=\"queue_full\"} 3.0"), metrics);
+            assertTrue(metrics.contains("jdo_refused_total{model=\"model0\",reason=\"queue_full\"} 3.0"), "each refusal counted once: " + metrics);
         } finally {
             model.gate.countDown();
             s.drain();
