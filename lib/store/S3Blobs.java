@@ -167,6 +167,28 @@ final class S3Blobs implements Blobs {
         }
     }
 
+    /** Deletes every object of the bucket (all prefixes, a page at a time), then the bucket; returns how many objects went. */
+    long deleteBucket() {
+        long deleted = 0;
+        while (true) {
+            var page = call("", () -> s3.listObjectsV2(r -> r.bucket(bucket).maxKeys(1000)));
+            if (page.contents().isEmpty()) {
+                break;
+            }
+            var ids = page.contents().stream()
+                    .map(o -> software.amazon.awssdk.services.s3.model.ObjectIdentifier.builder().key(o.key()).build()).toList();
+            var result = call("", () -> s3.deleteObjects(r -> r.bucket(bucket).delete(d -> d.objects(ids).quiet(true))));
+            if (!result.errors().isEmpty()) {
+                var e = result.errors().getFirst();
+                throw new StoreException(StoreException.Kind.FORBIDDEN, "cannot delete " + e.key() + " in s3://" + bucket + ": "
+                        + e.code() + " (" + result.errors().size() + " objects refused)");
+            }
+            deleted += ids.size();
+        }
+        call("", () -> s3.deleteBucket(r -> r.bucket(bucket)));
+        return deleted;
+    }
+
     @Override
     public void probe() {
         call("", () -> s3.listObjectsV2(r -> r.bucket(bucket).prefix(prefix).maxKeys(1)));

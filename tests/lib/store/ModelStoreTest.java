@@ -201,6 +201,17 @@ class ModelStoreTest {
         }
     }
 
+    /** remove.java on a bucket provision created: every object of the bucket goes, in and outside the prefix, then the bucket. */
+    @Test
+    void aBucketIsEmptiedThenDeleted() throws Exception {
+        Counting store = open(Backend.S3);
+        publish(store, "a", model("a", 1_000, 1));
+        publish(store, "b", model("b", 1_000, 2));
+        raw.putObject(r -> r.bucket(bucket).key("elsewhere/x"), RequestBody.fromBytes(new byte[] {1}));
+        assertEquals(10, ((S3Blobs) store.inner).deleteBucket(), "2 x (3 files and a manifest), the index, elsewhere/x");
+        assertThrows(software.amazon.awssdk.services.s3.model.NoSuchBucketException.class, () -> raw.headBucket(r -> r.bucket(bucket)));
+    }
+
     /** Several publishers at once on a folder store (on S3 see above: s3proxy checks a condition apart from the write). */
     @Test
     void publishersRacingOnAFolderStoreKeepEveryEntry() throws Exception {
