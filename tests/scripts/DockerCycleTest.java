@@ -230,9 +230,7 @@ class DockerCycleTest {
                 java.util.function.Function<String[], Run> ok = args -> {
                     List<String> rest = new java.util.ArrayList<>(List.of(args).subList(1, args.length));
                     rest.addAll(d);
-                    long t0 = System.nanoTime();
                     Run run = Scripts.run(project, aws, 600, args[0], rest.toArray(String[]::new));
-                    System.out.printf("store phase: %s took %d ms%n", List.of(args), (System.nanoTime() - t0) / 1_000_000);
                     assertEquals(0, run.exitCode(), run::toString);
                     assertTrue(!run.all().contains(S3Server.SECRET_KEY), "the secret is never printed: " + run);
                     return run;
