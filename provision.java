@@ -43,14 +43,17 @@ public class provision extends InfrastructureCommand {
         Console.info("this takes about 20 minutes; Ctrl-C stops watching, not the stack");
         Map<String, String> outputs;
         Map<String, String> parameters = Stacks.parameters(config);
-        if (parameters.containsKey("ModelStoreBucket")) {
-            boolean create = lib.store.StoreConfig.bucketMissing(config);
-            parameters.put("CreateModelStoreBucket", Boolean.toString(create));
-            Console.info("model store %s: %s, readable by service account %s in %s through EKS Pod Identity", config.get("model_store"),
-                    create ? "the bucket is created (and kept by ./remove.java)" : "the bucket exists", lib.store.StoreConfig.SERVICE_ACCOUNT,
-                    config.get("namespace"));
-        }
         try (Stacks stacks = Stacks.open(config)) {
+            if (parameters.containsKey("ModelStoreBucket")) {
+                // a bucket this stack created exists now: it stays the stack's (remove deletes it)
+                boolean ours = stacks.createdModelBucket(stack, parameters.get("ModelStoreBucket"));
+                boolean create = ours || lib.store.StoreConfig.bucketMissing(config);
+                parameters.put("CreateModelStoreBucket", Boolean.toString(create));
+                Console.info("model store %s: %s, readable by service account %s in %s through EKS Pod Identity", config.get("model_store"),
+                        ours ? "the bucket this stack created (./remove.java empties and deletes it)"
+                                : create ? "the bucket is created (./remove.java empties and deletes it)"
+                                : "the bucket exists (./remove.java keeps it)", lib.store.StoreConfig.SERVICE_ACCOUNT, config.get("namespace"));
+            }
             outputs = stacks.deploy(stack, Stacks.template(), parameters);
         }
         String region = outputs.getOrDefault("Region", config.get("region"));

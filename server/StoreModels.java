@@ -25,14 +25,24 @@ import lib.store.StoreNames;
  */
 final class StoreModels {
     private static final long MAX_BACKOFF_MS = 30_000;
+    /** A model whose pull failed stays failed with its reason this long before a request asks the store again, doubling to the last. */
+    static final long FAILED_FIRST_MS = 10_000;
+    static final long FAILED_MAX_MS = 300_000;
 
     private final ModelPuller puller;
+    private final java.util.function.LongSupplier clockMillis;
+    private final Map<String, Failed> failed = new ConcurrentHashMap<>();
     private final Map<String, String> versions = new LinkedHashMap<>();
     private final Map<String, ModelPuller.Pulled> pulled = new ConcurrentHashMap<>();
     private volatile String waiting;
 
-    private StoreModels(ModelPuller puller) {
+    /** A pull that failed: its answer, when the store may be asked again, and the wait that set it. */
+    private record Failed(int status, String reason, long retryAt, long backoffMs) {
+    }
+
+    StoreModels(ModelPuller puller, java.util.function.LongSupplier clockMillis) {
         this.puller = puller;
+        this.clockMillis = clockMillis;
     }
 
     /** The store the environment names, or empty when MODEL_STORE is not set (models from MODEL_DIR as before). */
@@ -48,7 +58,8 @@ final class StoreModels {
         }
         try {
             ModelCache cache = new ModelCache(Path.of(cacheDir), cacheSize);
-            return Optional.of(new StoreModels(new ModelPuller(ModelStores.open(store, env.getOrDefault("S3_ENDPOINT", ""), null), cache)));
+            return Optional.of(new StoreModels(new ModelPuller(ModelStores.open(store, env.getOrDefault("S3_ENDPOINT", ""), null), cache),
+                    System::currentTimeMillis));
         } catch (StoreException e) {
             throw new ServerSettings.BadSetting(e.getMessage());
         }
@@ -143,26 +154,38 @@ final class StoreModels {
     /**
      * Pulls the model's pinned version into the cache. A pinned model waits out an unreachable
      * store (backoff doubling to 30 s, one log line per attempt); any other failure, and any
-     * failure of an unpinned model, fails the load with the store's reason.
+     * failure of an unpinned model, fails the load with the store's reason, and the model stays
+     * failed (its loads answer that reason without asking the store) for FAILED_FIRST_MS, doubling
+     * with each failure to FAILED_MAX_MS: a missing model is not pulled again for every request.
      */
     private void ensure(ModelFolder folder) throws InterruptedException {
         String name = folder.name();
         String version = versions.get(name);
+        Failed before = failed.get(name);
+        long now = clockMillis.getAsLong();
+        if (before != null && now < before.retryAt()) {
+            throw new PullFailed(before.status(), before.reason() + " (the store is asked again in "
+                    + Math.ceilDiv(before.retryAt() - now, 1000) + " s)");
+        }
         long backoff = 1000;
         for (int attempt = 1; ; attempt++) {
             try {
                 ModelPuller.Pulled p = puller.pull(name, version);
                 pulled.put(name, p);
+                failed.remove(name);
                 waiting = null;
                 Log.line("level=info event=model_pulled model=%s version=%s source=\"%s\" cache_hit=%s bytes=%d ms=%d", name, version,
                         Log.quoted(p.source()), p.cacheHit(), p.bytes(), p.millis());
                 return;
             } catch (StoreException e) {
                 if (!e.retryable() || !folder.pinned()) {
-                    Log.line("level=error event=pull_failed model=%s version=%s kind=%s error=\"%s\"", name, version, e.kind(),
-                            Log.quoted(e.getMessage()));
-                    throw new PullFailed(e.kind() == StoreException.Kind.MISSING ? 404 : 503, "model " + name + "@" + version
-                            + " cannot be pulled: " + e.getMessage());
+                    long wait = before == null ? FAILED_FIRST_MS : Math.min(FAILED_MAX_MS, before.backoffMs() * 2);
+                    Failed f = new Failed(e.kind() == StoreException.Kind.MISSING ? 404 : 503, "model " + name + "@" + version
+                            + " cannot be pulled: " + e.getMessage(), clockMillis.getAsLong() + wait, wait);
+                    failed.put(name, f);
+                    Log.line("level=error event=pull_failed model=%s version=%s kind=%s retry_ms=%d error=\"%s\"", name, version, e.kind(),
+                            wait, Log.quoted(e.getMessage()));
+                    throw new PullFailed(f.status(), f.reason() + " (the store is asked again in " + wait / 1000 + " s)");
                 }
                 waiting = "model store unreachable (attempt " + attempt + "): " + e.getMessage();
                 Log.line("level=warn event=store_unreachable model=%s attempt=%d retry_ms=%d error=\"%s\"", name, attempt, backoff,

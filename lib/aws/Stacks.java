@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,6 +85,19 @@ public final class Stacks implements AutoCloseable {
             p.put("StoreServiceAccount", StoreConfig.SERVICE_ACCOUNT);
         }
         return p;
+    }
+
+    /**
+     * Whether stack created the model store's bucket: it was made with CreateModelStoreBucket=true
+     * for that same bucket. provision keeps passing true for it (the bucket exists by then), and
+     * remove deletes only such a bucket, never one model_store merely names.
+     */
+    public boolean createdModelBucket(String stack, String bucket) {
+        return describe(stack).map(s -> {
+            Map<String, String> p = new HashMap<>();
+            s.parameters().forEach(x -> p.put(x.parameterKey(), x.parameterValue()));
+            return "true".equals(p.get("CreateModelStoreBucket")) && bucket.equals(p.get("ModelStoreBucket"));
+        }).orElse(false);
     }
 
     // ---------------------------------------------------------------- provision

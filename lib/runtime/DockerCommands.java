@@ -1,12 +1,18 @@
 package lib.runtime;
 
-//SOURCES ../config/Config.java DockerRuntime.java ../config/Names.java ServerEnv.java LoadClientArgs.java
+//SOURCES ../config/Config.java DockerRuntime.java ../config/Names.java ServerEnv.java LoadClientArgs.java ../store/ModelStores.java ../store/StoreConfig.java
 
+import java.net.URI;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import lib.config.Config;
 import lib.config.Names;
+import lib.store.StoreConfig;
 
 /**
  * The container CLI's command lines that runtime=docker runs, built without running anything:
@@ -36,10 +42,72 @@ public final class DockerCommands {
                 "--network", names.network(), "-p", hostPort + ":" + ServerEnv.CONTAINER_PORT));
         argv.addAll(labels(DockerRuntime.SERVER));
         argv.addAll(processorArgs());
-        ServerEnv.env(config, ServerEnv.CONTAINER_PORT, ServerEnv.IMAGE_MODEL_DIR).forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
+        Map<String, String> env = new LinkedHashMap<>(ServerEnv.env(config, ServerEnv.CONTAINER_PORT, ServerEnv.IMAGE_MODEL_DIR));
+        argv.addAll(storeAccess(env, index));
+        env.forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
         argv.addAll(storeCredentials());
         argv.add(names.modelImage());
         return argv;
+    }
+
+    /** The name a container reaches this machine by, mapped to the docker bridge's gateway (--add-host ...:host-gateway). */
+    public static final String HOST_ALIAS = "host.docker.internal";
+    /** Where a folder model_store is mounted, read-only, in a server container. */
+    public static final String CONTAINER_STORE_DIR = "/var/lib/model-store";
+
+    /**
+     * What a server container needs to reach the store, rewriting env to the container's view: a
+     * folder store mounted read-only at CONTAINER_STORE_DIR; an s3_endpoint on this machine's
+     * loopback (the container's own loopback inside it) addressed as HOST_ALIAS; a model_cache_dir
+     * other than auto mounted per server (its folder has one owner, as with runtime=local).
+     */
+    List<String> storeAccess(Map<String, String> env, int index) {
+        if (!env.containsKey("MODEL_STORE")) {
+            return List.of();
+        }
+        List<String> args = new ArrayList<>();
+        String store = env.get("MODEL_STORE").strip();
+        if (!lib.store.ModelStores.isS3(store)) {
+            args.addAll(List.of("-v", Path.of(store).toAbsolutePath().normalize() + ":" + CONTAINER_STORE_DIR + ":ro"));
+            env.put("MODEL_STORE", CONTAINER_STORE_DIR);
+        }
+        String endpoint = env.get("S3_ENDPOINT");
+        if (endpoint != null && loopback(endpoint)) {
+            URI u = URI.create(endpoint);
+            env.put("S3_ENDPOINT", u.getScheme() + "://" + HOST_ALIAS + (u.getPort() < 0 ? "" : ":" + u.getPort())
+                    + (u.getRawPath() == null ? "" : u.getRawPath()));
+            args.add("--add-host=" + HOST_ALIAS + ":host-gateway");
+        }
+        cacheFolder(index).ifPresent(dir -> {
+            args.addAll(List.of("-v", dir + ":" + ServerEnv.CONTAINER_CACHE_DIR));
+            env.put("MODEL_CACHE_DIR", ServerEnv.CONTAINER_CACHE_DIR);
+        });
+        return args;
+    }
+
+    /** The host folder of server index's cache when model_cache_dir is a folder (not auto, the container's own). */
+    Optional<Path> cacheFolder(int index) {
+        String dir = config.get("model_cache_dir").strip();
+        if (!StoreConfig.enabled(config) || dir.equals("auto")) {
+            return Optional.empty();
+        }
+        return Optional.of(Path.of(dir).toAbsolutePath().normalize().resolve(names.server(index)));
+    }
+
+    /** Whether an endpoint URL names this machine's loopback (localhost, 127.x.x.x, ::1). */
+    static boolean loopback(String endpoint) {
+        String host;
+        try {
+            host = URI.create(endpoint.strip()).getHost();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        return host != null && (host.equalsIgnoreCase("localhost") || host.matches("127(\\.\\d{1,3}){3}") || host.equals("[::1]"));
+    }
+
+    /** Whether server containers reach the store through HOST_ALIAS (an s3_endpoint on the loopback). */
+    public boolean endpointOnLoopback() {
+        return StoreConfig.enabled(config) && lib.store.ModelStores.isS3(config.get("model_store")) && loopback(config.get("s3_endpoint"));
     }
 
     /**

@@ -275,6 +275,11 @@ public final class DockerRuntime extends OrchestratedRuntime {
             images.checkEngine();
             images.requireLocal(Images.Kind.MODEL);
             ensureNetwork();
+            if (commands.endpointOnLoopback()) {
+                Console.info("s3_endpoint %s is this machine's loopback: the servers reach it as %s (the docker bridge's gateway),"
+                        + " so the store must listen there too (0.0.0.0 or the bridge's address, not 127.0.0.1 only)",
+                        config.get("s3_endpoint"), DockerCommands.HOST_ALIAS);
+            }
         }
 
         @Override
@@ -294,6 +299,13 @@ public final class DockerRuntime extends OrchestratedRuntime {
 
         @Override
         public void startServer(int i, int hostPort) {
+            commands.cacheFolder(i).ifPresent(dir -> {
+                try {
+                    java.nio.file.Files.createDirectories(dir);
+                } catch (IOException e) {
+                    throw CliError.failed("cannot create the model cache folder " + dir + ": " + e.getMessage());
+                }
+            });
             Shell.Result r = shell.capture(commands.serverRun(i, hostPort));
             if (!r.ok()) {
                 throw CliError.failed("cannot start " + names.server(i) + ": " + r.output().strip());

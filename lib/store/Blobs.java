@@ -27,6 +27,15 @@ public interface Blobs extends AutoCloseable {
 
     void write(String key, byte[] bytes);
 
+    /**
+     * Replaces a small object (the index) by change(its bytes now, empty when there is none) so
+     * that no other writer's replacement is lost between the read and the write: S3 writes only if
+     * the object is still the one read (If-Match, If-None-Match) and reads again when it is not; a
+     * folder holds a lock meanwhile and renames. change returns null to write nothing; returns
+     * whether it wrote.
+     */
+    boolean update(String key, java.util.function.Function<Optional<byte[]>, byte[]> change);
+
     /** Checks that the store answers and may be read (S3: lists the prefix), or throws why not. */
     void probe();
 

@@ -90,6 +90,33 @@ final class FolderBlobs implements Blobs {
         }
     }
 
+    /** One monitor per lock file: a file lock belongs to the process, so threads of one process take this first. */
+    private static final java.util.concurrent.ConcurrentMap<Path, Object> LOCKS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Under a lock file beside the object (flock: also across hosts on NFSv4 and EFS), then written by rename. */
+    @Override
+    public boolean update(String key, java.util.function.Function<Optional<byte[]>, byte[]> change) {
+        Path to = file(key);
+        Path lock = to.resolveSibling("." + to.getFileName() + ".lock");
+        synchronized (LOCKS.computeIfAbsent(lock, p -> new Object())) {
+            try {
+                Files.createDirectories(to.getParent());
+                try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lock,
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                     java.nio.channels.FileLock held = channel.lock()) {
+                    byte[] next = change.apply(read(key));
+                    if (next == null) {
+                        return false;
+                    }
+                    write(key, next);
+                    return true;
+                }
+            } catch (IOException e) {
+                throw failure(key, e);
+            }
+        }
+    }
+
     @Override
     public void probe() {
         if (!Files.isDirectory(root)) {

@@ -21,8 +21,8 @@ public final class Publisher {
 
     /**
      * Publishes `files` of `folder` as model `name`; `modelFile` (one of them) sets the version.
-     * The index is read again just before it is written, so entries others wrote meanwhile stay
-     * (two publishers writing within the same instant can still lose one entry: re-push then).
+     * The index is read, merged and written as one update (Blobs.update), so entries other
+     * publishers write meanwhile stay.
      */
     public static Published publish(Blobs blobs, String name, Path folder, String modelFile, List<String> files,
                                     String precision, String processor) {
@@ -44,11 +44,11 @@ public final class Publisher {
             blobs.write(base + "/" + Manifest.FILE, manifest.toJson());
         }
         StoreIndex.Entry entry = new StoreIndex.Entry(name, manifest.version(), manifest.size(), precision, processor);
-        StoreIndex index = StoreIndex.read(blobs);
-        boolean write = !index.find(name).equals(Optional.of(entry));
-        if (write) {
-            blobs.write(StoreIndex.FILE, index.with(entry).toJson());
-        }
+        String where = StoreIndex.FILE + " in " + blobs.describe();
+        boolean write = blobs.update(StoreIndex.FILE, current -> {
+            StoreIndex index = current.map(b -> StoreIndex.parse(b, where)).orElse(StoreIndex.empty());
+            return index.find(name).equals(Optional.of(entry)) ? null : index.with(entry).toJson();
+        });
         return new Published(entry, uploaded, bytes, write);
     }
 }

@@ -17,6 +17,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -24,6 +25,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
@@ -100,6 +102,91 @@ final class S3Blobs implements Blobs {
     public void write(String key, byte[] bytes) {
         call(key, () -> s3.putObject(r -> r.bucket(bucket).key(prefix + key).contentType("application/json"),
                 RequestBody.fromBytes(bytes)));
+    }
+
+    /** Reads of an object that changed under each conditional write before update gives up. */
+    static final int UPDATE_ATTEMPTS = 10;
+
+    /**
+     * Read, change, then a conditional PUT (If-Match the ETag read, If-None-Match * when there was
+     * none); 412 (another writer came first) or 409 (one is writing) reads again after a short
+     * random pause. A server that does not implement conditional writes (501) gets a plain write.
+     */
+    @Override
+    public boolean update(String key, java.util.function.Function<Optional<byte[]>, byte[]> change) {
+        for (int attempt = 1; ; attempt++) {
+            Optional<ResponseBytes<GetObjectResponse>> current;
+            try {
+                current = Optional.of(call(key, () -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(prefix + key))));
+            } catch (StoreException e) {
+                if (e.kind() != StoreException.Kind.MISSING || e.getMessage().startsWith("no bucket")) {
+                    throw e;
+                }
+                current = Optional.empty();
+            }
+            byte[] next = change.apply(current.map(ResponseBytes::asByteArray));
+            if (next == null) {
+                return false;
+            }
+            String etag = current.map(c -> c.response().eTag()).orElse(null);
+            int status = call(key, () -> {
+                try {
+                    s3.putObject(r -> {
+                        r.bucket(bucket).key(prefix + key).contentType("application/json");
+                        if (etag == null) {
+                            r.ifNoneMatch("*");
+                        } else {
+                            r.ifMatch(etag);
+                        }
+                    }, RequestBody.fromBytes(next));
+                    return 200;
+                } catch (AwsServiceException e) {
+                    if (e.statusCode() == 412 || e.statusCode() == 409 || e.statusCode() == 501) {
+                        return e.statusCode();
+                    }
+                    throw e;
+                }
+            });
+            if (status == 200) {
+                return true;
+            }
+            if (status == 501) {
+                write(key, next);
+                return true;
+            }
+            if (attempt == UPDATE_ATTEMPTS) {
+                throw new StoreException(StoreException.Kind.UNREACHABLE, key + " in " + where + " changed under each of "
+                        + UPDATE_ATTEMPTS + " conditional writes (other publishers): try again");
+            }
+            try {
+                Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(20, 50L * attempt + 20));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreException(StoreException.Kind.UNREACHABLE, "interrupted while updating " + key + " in " + where);
+            }
+        }
+    }
+
+    /** Deletes every object of the bucket (all prefixes, a page at a time), then the bucket; returns how many objects went. */
+    long deleteBucket() {
+        long deleted = 0;
+        while (true) {
+            var page = call("", () -> s3.listObjectsV2(r -> r.bucket(bucket).maxKeys(1000)));
+            if (page.contents().isEmpty()) {
+                break;
+            }
+            var ids = page.contents().stream()
+                    .map(o -> software.amazon.awssdk.services.s3.model.ObjectIdentifier.builder().key(o.key()).build()).toList();
+            var result = call("", () -> s3.deleteObjects(r -> r.bucket(bucket).delete(d -> d.objects(ids).quiet(true))));
+            if (!result.errors().isEmpty()) {
+                var e = result.errors().getFirst();
+                throw new StoreException(StoreException.Kind.FORBIDDEN, "cannot delete " + e.key() + " in s3://" + bucket + ": "
+                        + e.code() + " (" + result.errors().size() + " objects refused)");
+            }
+            deleted += ids.size();
+        }
+        call("", () -> s3.deleteBucket(r -> r.bucket(bucket)));
+        return deleted;
     }
 
     @Override

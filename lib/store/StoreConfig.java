@@ -1,6 +1,6 @@
 package lib.store;
 
-//SOURCES Blobs.java ModelStores.java StoreException.java StoreIndex.java ../cli/CliError.java ../config/Config.java ../config/Names.java
+//SOURCES Blobs.java ModelStores.java S3Blobs.java StoreException.java StoreIndex.java ../cli/CliError.java ../config/Config.java ../config/Names.java
 
 import java.util.List;
 import lib.cli.CliError;
@@ -34,6 +34,21 @@ public final class StoreConfig {
             if (e.kind() == StoreException.Kind.MISSING) {
                 return true;
             }
+            throw error(e);
+        }
+    }
+
+    /**
+     * remove: deletes every object of the s3:// model_store's bucket (all prefixes), then the
+     * bucket; returns how many objects went. Only for a bucket provision created.
+     */
+    public static long deleteBucket(Config config) {
+        try (Blobs blobs = open(config)) {
+            if (!(blobs instanceof S3Blobs s3)) {
+                throw CliError.badInput("model_store=" + config.get("model_store") + " is not an S3 bucket");
+            }
+            return s3.deleteBucket();
+        } catch (StoreException e) {
             throw error(e);
         }
     }

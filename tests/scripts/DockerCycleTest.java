@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import support.DockerEngine;
+import support.S3Server;
 import support.Scripts;
 import support.Scripts.Run;
 
@@ -210,6 +211,55 @@ class DockerCycleTest {
             assertTrue(missing.stderr().contains("pulling " + registry.prefix() + "test-tiny-bert-qa:v15-cpu failed"), missing::toString);
         } finally {
             DockerEngine.docker("rmi", "-f", "127.0.0.1:18299/" + local);
+        }
+    }
+
+    @Test
+    @Order(9)
+    void serversInContainersAnswerFromModelsPulledFromAStoreOnThisMachine() throws Exception {
+        Map<String, String> aws = Map.of("AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3Server.SECRET_KEY);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        try (S3Server s3 = S3Server.startForContainers()) {
+            s3.createBucket("models");
+            // an S3 store on this machine's loopback (as a local MinIO), then a folder store
+            for (String store : List.of("s3://models/docker", dir.resolve("folder-store").toString())) {
+                List<String> d = new java.util.ArrayList<>(List.of("-Dmodel_store=" + store, "-Dnum_servers=1", "-Ddrain_delay=0"));
+                if (store.startsWith("s3://")) {
+                    d.add("-Ds3_endpoint=" + s3.endpoint());
+                }
+                java.util.function.Function<String[], Run> ok = args -> {
+                    List<String> rest = new java.util.ArrayList<>(List.of(args).subList(1, args.length));
+                    rest.addAll(d);
+                    Run run = Scripts.run(project, aws, 600, args[0], rest.toArray(String[]::new));
+                    assertEquals(0, run.exitCode(), run::toString);
+                    assertTrue(!run.all().contains(S3Server.SECRET_KEY), "the secret is never printed: " + run);
+                    return run;
+                };
+                if (store.startsWith("s3://")) {
+                    // the model image without models: one image serves any model of the store
+                    ok.apply(new String[] {"pack.java"});
+                    DockerEngine.Out pt = DockerEngine.docker("run", "--rm", "--entrypoint", "find", IMAGES.get(1), "/app", "-name", "*.pt");
+                    assertEquals("", pt.output().strip(), "no model in the image");
+                }
+                Run push = ok.apply(new String[] {"pack.java", "push"});
+                assertTrue(push.stdout().contains("tiny-bert-qa@"), push::toString);
+                Run run = ok.apply(new String[] {"deploy.java", "run"});
+                assertTrue(run.stdout().contains("Ready: " + APP + "-0 http://127.0.0.1:18280"), run::toString);
+                if (store.startsWith("s3://")) {
+                    assertTrue(run.stdout().contains("--add-host=host.docker.internal:host-gateway")
+                            && run.stdout().contains("S3_ENDPOINT=http://host.docker.internal:" + s3.endpoint().replaceAll(".*:", ""))
+                            && run.stdout().contains("-e AWS_SECRET_ACCESS_KEY "), "credentials by name only: " + run);
+                } else {
+                    assertTrue(run.stdout().contains(store + ":/var/lib/model-store:ro"), run::toString);
+                }
+                java.net.http.HttpResponse<String> answer = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:18280/predictions/model0")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, answer.statusCode(), answer.body());
+                String models = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:18280/models")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                assertTrue(models.contains("\"downloads\":1"), "pulled from the store: " + models);
+                ok.apply(new String[] {"deploy.java", "stop"});
+            }
         }
     }
 }

@@ -138,4 +138,90 @@ class StoreServerTest {
             p.destroyForcibly();
         }
     }
+
+    /**
+     * A lazily pulled model whose download outlasts the request's deadline: that request gets its
+     * timeout answer (504), the download goes on, and the next request is answered from it (one
+     * download). The store is reached through a proxy that lets at most 16 KiB through per 20 ms.
+     */
+    @Test
+    void aRequestWhoseDeadlinePassesDuringALazyPullTimesOutAndThePullGoesOnForTheNext() throws Exception {
+        Path trace = TracedModel.bundled(dir.resolve("project"), Map.of());
+        String file = Files.list(trace).map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".pt")).findFirst().orElseThrow();
+        try (S3Server s3 = S3Server.start(); SlowProxy slow = new SlowProxy(Integer.parseInt(s3.endpoint().replaceAll(".*:", "")))) {
+            s3.createBucket("models");
+            String version;
+            try (Blobs store = ModelStores.open("s3://models/srv", s3.endpoint(), "us-east-1", s3.credentials())) {
+                version = Publisher.publish(store, "lazy", trace, file, List.of(file, "tokenizer.json", "metadata.json"), "fp32", "cpu")
+                        .entry().version();
+            }
+            int port = lib.runtime.LocalRuntime.freePort(19600, java.util.Set.of());
+            Map<String, String> env = env("http://127.0.0.1:" + slow.port(), "lazy@" + version, port);
+            // a budget and no pins: nothing loads at start, the model is pulled on its first request
+            env.putAll(Map.of("MODEL_MEMORY_BUDGET", "1Gi", "REQUEST_TIMEOUT_MS", "1000"));
+            Process p = start(env);
+            try {
+                String base = "http://127.0.0.1:" + port;
+                Readiness.await(Map.of("server", URI.create(base + "/health/ready")), Duration.ofSeconds(180),
+                        n -> p.isAlive() ? null : "exited: " + log());
+                HttpResponse<String> late = get(base + "/predictions/lazy");
+                assertEquals(504, late.statusCode(), late.body());
+                assertTrue(late.body().startsWith("{") && late.body().contains("request_timeout_ms=1000"), late.body());
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+                while (!log().contains("event=model_loaded model=lazy") && System.nanoTime() < deadline && p.isAlive()) {
+                    Thread.sleep(200);
+                }
+                assertTrue(log().contains("event=model_pulled model=lazy"), "the pull went on after the deadline: " + log());
+                HttpResponse<String> next = get(base + "/predictions/lazy");
+                assertEquals(200, next.statusCode(), next.body());
+                String models = get(base + "/models").body();
+                assertTrue(models.contains("\"downloads\":1"), "one download: " + models);
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /** A loopback TCP proxy whose answers come at most 16 KiB per 20 ms (requests pass as they come). */
+    static final class SlowProxy implements AutoCloseable {
+        private final java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+
+        SlowProxy(int upstream) throws IOException {
+            Thread.ofVirtual().start(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        java.net.Socket client = server.accept();
+                        java.net.Socket store = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), upstream);
+                        Thread.ofVirtual().start(() -> pump(client, store, 0));
+                        Thread.ofVirtual().start(() -> pump(store, client, 20));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private static void pump(java.net.Socket from, java.net.Socket to, long pauseMs) {
+            byte[] buffer = new byte[16 * 1024];
+            try (from; to) {
+                for (int n; (n = from.getInputStream().read(buffer)) > 0; ) {
+                    to.getOutputStream().write(buffer, 0, n);
+                    if (pauseMs > 0) {
+                        Thread.sleep(pauseMs);
+                    }
+                }
+            } catch (IOException | InterruptedException e) {
+                // one side closed: the other follows
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
 }

@@ -32,8 +32,8 @@ public final class S3Server implements AutoCloseable {
 
     private final S3Proxy proxy;
 
-    private S3Server(BlobStore store) throws Exception {
-        proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
+    private S3Server(BlobStore store, String bind) throws Exception {
+        proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://" + bind + ":0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
         proxy.start();
         while (!proxy.getState().equals("STARTED")) {
@@ -43,12 +43,20 @@ public final class S3Server implements AutoCloseable {
 
     /** In memory. */
     public static S3Server start() throws Exception {
-        return new S3Server(new TransientNio2BlobStore());
+        return new S3Server(new TransientNio2BlobStore(), "127.0.0.1");
+    }
+
+    /**
+     * In memory, on every address of this machine, so that containers reach it through the docker
+     * bridge; endpoint() still names the loopback, as a user's config would.
+     */
+    public static S3Server startForContainers() throws Exception {
+        return new S3Server(new TransientNio2BlobStore(), "0.0.0.0");
     }
 
     /** Objects as files under dir (dir/bucket/key), which a test may damage on purpose. */
     public static S3Server startOn(Path dir) throws Exception {
-        return new S3Server(new FilesystemNio2BlobStore(dir.toString()));
+        return new S3Server(new FilesystemNio2BlobStore(dir.toString()), "127.0.0.1");
     }
 
     public String endpoint() {

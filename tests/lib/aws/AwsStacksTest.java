@@ -211,6 +211,26 @@ class AwsStacksTest extends AwsTestBase {
         assertTrue(printed().contains("Stack ManagementInstance: deleted"), printed());
     }
 
+    static String withParameters(String stack, String bucket, String created) {
+        return stack.replace("<Outputs>", "<Parameters><member><ParameterKey>ModelStoreBucket</ParameterKey><ParameterValue>" + bucket
+                + "</ParameterValue></member><member><ParameterKey>CreateModelStoreBucket</ParameterKey><ParameterValue>" + created
+                + "</ParameterValue></member></Parameters><Outputs>");
+    }
+
+    @Test
+    void onlyABucketTheStackCreatedIsForRemoveToDelete() {
+        stub.query("DescribeStacks", withParameters(stack("CREATE_COMPLETE", ""), "models", "true"))
+                .query("DescribeStacks", withParameters(stack("CREATE_COMPLETE", ""), "models", "true"))
+                .query("DescribeStacks", withParameters(stack("UPDATE_COMPLETE", ""), "models", "false"))
+                .queryError("DescribeStacks", 400, "ValidationError", MISSING);
+        try (Stacks stacks = stacks()) {
+            assertTrue(stacks.createdModelBucket(STACK, "models"));
+            assertFalse(stacks.createdModelBucket(STACK, "other-bucket"), "model_store now names another bucket");
+            assertFalse(stacks.createdModelBucket(STACK, "models"), "model_store named an existing bucket");
+            assertFalse(stacks.createdModelBucket(STACK, "models"), "no stack");
+        }
+    }
+
     @Test
     void aFailedDeletionSaysWhichResourceKeptIt() {
         stub.query("DeleteStack", "");

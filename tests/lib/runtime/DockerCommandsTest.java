@@ -52,6 +52,28 @@ class DockerCommandsTest {
     }
 
     @Test
+    void aStoreOnThisMachineIsReachedFromTheContainer() throws IOException {
+        // a loopback endpoint is the container's own loopback: the host is named through the bridge
+        DockerCommands s3 = new DockerCommands(config(Map.of("model_store", "s3://models/p", "s3_endpoint", "http://127.0.0.1:9000")));
+        Map<String, String> env = new java.util.LinkedHashMap<>(Map.of("MODEL_STORE", "s3://models/p", "S3_ENDPOINT", "http://127.0.0.1:9000"));
+        assertEquals(List.of("--add-host=host.docker.internal:host-gateway"), s3.storeAccess(env, 0));
+        assertEquals("http://host.docker.internal:9000", env.get("S3_ENDPOINT"));
+        assertTrue(s3.endpointOnLoopback());
+        Map<String, String> remote = new java.util.LinkedHashMap<>(Map.of("MODEL_STORE", "s3://models/p", "S3_ENDPOINT", "https://minio.lan:9000"));
+        assertEquals(List.of(), s3.storeAccess(remote, 0));
+        assertEquals("https://minio.lan:9000", remote.get("S3_ENDPOINT"));
+        assertFalse(new DockerCommands(config(Map.of("model_store", "s3://models/p", "s3_endpoint", "https://minio.lan"))).endpointOnLoopback());
+        // a folder store is mounted read-only; a cache folder per server, writable
+        Path store = dir.resolve("store");
+        DockerCommands folder = new DockerCommands(config(Map.of("model_store", store.toString(), "model_cache_dir", dir.resolve("cache").toString())));
+        Map<String, String> local = new java.util.LinkedHashMap<>(Map.of("MODEL_STORE", store.toString(), "MODEL_CACHE_DIR", "/x"));
+        assertEquals(List.of("-v", store + ":/var/lib/model-store:ro", "-v", dir.resolve("cache/tiny-bert-qa-cpu-1") + ":/var/cache/models"),
+                folder.storeAccess(local, 1));
+        assertEquals(Map.of("MODEL_STORE", "/var/lib/model-store", "MODEL_CACHE_DIR", "/var/cache/models"), local);
+        assertEquals(List.of(), new DockerCommands(config(Map.of())).storeAccess(new java.util.HashMap<>(Map.of("NUM_MODELS", "2")), 0));
+    }
+
+    @Test
     void clientsAddressServersByNameOnTheNetwork() throws IOException {
         String cmd = line(new DockerCommands(config(Map.of())).clientRun(0, "bmk"));
         assertTrue(cmd.startsWith("docker run -d --name test-tiny-bert-qa-0 --network tiny-bert-qa-cpu-net"), cmd);

@@ -153,6 +153,92 @@ class ModelStoreTest {
         assertTrue(store.size("a/" + again.entry().version() + "/a.pt").isPresent());
     }
 
+    /**
+     * Publisher b merges its entry while publisher a is between reading the index and writing it:
+     * on S3, a's conditional write is refused (412) and a reads again; on a folder, b waits for a's
+     * lock. Both entries stay, whether the index did not exist yet (If-None-Match) or did (If-Match).
+     */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void aPublisherBetweenAnotherOnesIndexReadAndWriteLosesNoEntry(Backend backend) throws Exception {
+        Counting store = open(backend);
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            for (String[] pair : List.of(new String[] {"a", "b"}, new String[] {"c", "d"})) {
+                Path inner = model(pair[1], 1_000, pair[1].charAt(0));
+                StoreIndex.Entry outer = new StoreIndex.Entry(pair[0], "0123456789ab", 1, "fp32", "cpu");
+                AtomicInteger reads = new AtomicInteger();
+                boolean[] innerDoneMeanwhile = {false};
+                Future<?>[] b = new Future<?>[1];
+                assertTrue(store.update(StoreIndex.FILE, current -> {
+                    if (reads.incrementAndGet() == 1) {
+                        b[0] = other.submit(() -> publish(store, pair[1], inner));
+                        try {
+                            b[0].get(1, java.util.concurrent.TimeUnit.SECONDS);
+                            innerDoneMeanwhile[0] = true;
+                        } catch (java.util.concurrent.TimeoutException e) {
+                            innerDoneMeanwhile[0] = false;
+                        } catch (Exception e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                    return current.map(x -> StoreIndex.parse(x, "index")).orElse(StoreIndex.empty()).with(outer).toJson();
+                }));
+                b[0].get();
+                StoreIndex index = StoreIndex.read(store);
+                assertEquals(Optional.of(outer), index.find(pair[0]), pair[0] + " written");
+                assertTrue(index.find(pair[1]).isPresent(), pair[1] + "'s entry is not lost: " + index.names());
+                if (backend == Backend.S3) {
+                    assertTrue(innerDoneMeanwhile[0], "nothing holds the other publisher on S3");
+                    assertEquals(2, reads.get(), "the conditional write was refused, so the index was read again");
+                } else {
+                    assertFalse(innerDoneMeanwhile[0], "the other publisher waits for the lock");
+                    assertEquals(1, reads.get());
+                }
+            }
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    /** remove.java on a bucket provision created: every object of the bucket goes, in and outside the prefix, then the bucket. */
+    @Test
+    void aBucketIsEmptiedThenDeleted() throws Exception {
+        Counting store = open(Backend.S3);
+        publish(store, "a", model("a", 1_000, 1));
+        publish(store, "b", model("b", 1_000, 2));
+        raw.putObject(r -> r.bucket(bucket).key("elsewhere/x"), RequestBody.fromBytes(new byte[] {1}));
+        assertEquals(10, ((S3Blobs) store.inner).deleteBucket(), "2 x (3 files and a manifest), the index, elsewhere/x");
+        assertThrows(software.amazon.awssdk.services.s3.model.NoSuchBucketException.class, () -> raw.headBucket(r -> r.bucket(bucket)));
+    }
+
+    /** Several publishers at once on a folder store (on S3 see above: s3proxy checks a condition apart from the write). */
+    @Test
+    void publishersRacingOnAFolderStoreKeepEveryEntry() throws Exception {
+        Counting store = open(Backend.FOLDER);
+        int n = 6;
+        List<Path> dirs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            dirs.add(model("m" + i, 1_000, i));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Publisher.Published>> done = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int k = i;
+            done.add(pool.submit(() -> {
+                start.await();
+                return publish(store, "m" + k, dirs.get(k));
+            }));
+        }
+        start.countDown();
+        for (Future<Publisher.Published> f : done) {
+            assertTrue(f.get().indexWritten());
+        }
+        pool.shutdown();
+        assertEquals(List.of("m0", "m1", "m2", "m3", "m4", "m5"), StoreIndex.read(store).names());
+    }
+
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aCorruptOrTruncatedObjectIsRefusedByItsChecksumAndNeverReachesTheCache(Backend backend) throws Exception {
@@ -387,6 +473,15 @@ class ModelStoreTest {
         public void write(String key, byte[] bytes) {
             writes.incrementAndGet();
             inner.write(key, bytes);
+        }
+
+        @Override
+        public boolean update(String key, java.util.function.Function<Optional<byte[]>, byte[]> change) {
+            boolean wrote = inner.update(key, change);
+            if (wrote) {
+                writes.incrementAndGet();
+            }
+            return wrote;
         }
 
         @Override
