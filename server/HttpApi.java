@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
+import lib.model.Answer;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -113,23 +114,32 @@ final class HttpApi {
         return probes == null ? -1 : probes.getLocalPort();
     }
 
+    /** Set on a prediction's answer when the request waited for its model to be pulled and/or loaded; a hit has no such header. */
+    static final String MODEL_LOAD_HEADER = "X-Model-Load";
+
     /**
-     * Writes a prediction's answers: at once when they are there (computed on this thread, or
-     * refused: the refusal is thrown to the error table), else once they come, the request's
-     * thread let go meanwhile.
+     * Writes a prediction's answers, with X-Model-Load: cold when the request waited for its
+     * model's load: at once when they are there (computed on this thread, or refused: the refusal
+     * is thrown to the error table), else once they come, the request's thread let go meanwhile.
      */
-    static <T> void reply(Context ctx, CompletableFuture<T> answers, Consumer<T> write) throws Exception {
-        if (!answers.isDone()) {
-            ctx.future(() -> answers.thenAccept(write));
+    static void reply(Context ctx, CompletableFuture<Predictions.Answered> answered, Consumer<List<Answer>> write) throws Exception {
+        Consumer<Predictions.Answered> written = a -> {
+            if (a.coldLoad()) {
+                ctx.header(MODEL_LOAD_HEADER, "cold");
+            }
+            write.accept(a.answers());
+        };
+        if (!answered.isDone()) {
+            ctx.future(() -> answered.thenAccept(written));
             return;
         }
-        T done;
+        Predictions.Answered done;
         try {
-            done = answers.join();
+            done = answered.join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
-        write.accept(done);
+        written.accept(done);
     }
 
     private Connector mainConnector(Server server, HttpConfiguration http) {

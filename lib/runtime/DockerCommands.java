@@ -36,7 +36,7 @@ public final class DockerCommands {
                 "--network", names.network(), "-p", hostPort + ":" + ServerEnv.CONTAINER_PORT));
         argv.addAll(labels(DockerRuntime.SERVER));
         argv.addAll(processorArgs());
-        ServerEnv.env(config, ServerEnv.CONTAINER_PORT, ServerEnv.IMAGE_MODEL_DIR).forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
+        ServerEnv.env(config, index, ServerEnv.CONTAINER_PORT, ServerEnv.IMAGE_MODEL_DIR).forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
         argv.addAll(storeCredentials());
         argv.add(names.modelImage());
         return argv;
