@@ -14,10 +14,11 @@ import lib.model.Answer;
 /**
  * The path of one prediction, and all a handler calls: admit it (503 while loading or stopping,
  * when its copy's queue is full or would not answer it within the deadline, before reading the
- * body), acquire its model (loading it first when
- * a memory budget left it out), encode it, compute it on the request thread when a worker's share
- * of the cores is idle and the server is quiet, else queue it for the batcher; bound it by the
- * deadline; release the model. A refusal is a failed future, never a branch in the handler.
+ * body), count it as preferred or foreign (with a catalog), acquire its model (loading it first
+ * when a memory budget left it out, which its answer then says), encode it, compute it on the
+ * request thread when a worker's share of the cores is idle and the server is quiet, else queue it
+ * for the batcher; bound it by the deadline; release the model. A refusal is a failed future,
+ * never a branch in the handler.
  */
 final class Predictions {
     /** A question and its context. */
