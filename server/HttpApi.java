@@ -12,6 +12,8 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import lib.model.Answer;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -112,6 +114,9 @@ final class HttpApi {
         return probes == null ? -1 : probes.getLocalPort();
     }
 
+    /** Set on a prediction's answer when the request waited for its model to be pulled and/or loaded; a hit has no such header. */
+    static final String MODEL_LOAD_HEADER = "X-Model-Load";
+
     /**
      * Ends a prediction's handling: written completes once its answer is written (at once when it
      * was computed on this thread, or refused: the failure is thrown to the error table), else the
@@ -127,6 +132,16 @@ final class HttpApi {
         } catch (CompletionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
+    }
+
+    /** Writes a prediction's answers once they come, with X-Model-Load: cold when the request waited for its model's load. */
+    static CompletableFuture<Void> written(Context ctx, CompletableFuture<Predictions.Answered> answered, Consumer<List<Answer>> write) {
+        return answered.thenAccept(a -> {
+            if (a.coldLoad()) {
+                ctx.header(MODEL_LOAD_HEADER, "cold");
+            }
+            write.accept(a.answers());
+        });
     }
 
     private Connector mainConnector(Server server, HttpConfiguration http) {

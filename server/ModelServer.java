@@ -13,7 +13,7 @@
 //SOURCES HttpApi.java OriginalApi.java OpenInferenceApi.java ServerStatus.java ErrorTable.java Predictions.java Lifecycle.java
 //SOURCES ModelStore.java DistinctModel.java ModelCopy.java ModelQueue.java InferenceJob.java WorkerPool.java ServedModel.java
 //SOURCES ModelLoader.java DjlLoader.java ModelFolder.java MemoryBudget.java ClosedPeers.java MainConnections.java NativeHeap.java
-//SOURCES ServerSettings.java ServerMetrics.java ServerError.java Log.java Refusals.java RefusalPacing.java StoreModels.java ../lib/store/ModelStores.java
+//SOURCES ServerSettings.java ServerMetrics.java ServerError.java Log.java Refusals.java RefusalPacing.java StoreModels.java ../lib/store/ModelStores.java ../lib/store/Placement.java
 //SOURCES ../lib/model/ModelSpec.java ../lib/model/TorchEngine.java ../lib/model/Answer.java ../lib/model/ModelException.java ../lib/model/LoadedModel.java
 //SOURCES ../lib/model/QaBatch.java ../lib/model/QaCodec.java ../lib/config/ByteSize.java ../lib/model/ModelEntries.java
 package server;
@@ -98,7 +98,7 @@ public final class ModelServer {
         ServerSettings.Batching b = settings.batching();
         pool = new WorkerPool(settings.workers(cores()), b.maxBatchSize(), b.maxBatchDelayMs(), settings.postprocess(), metrics);
         MainConnections connections = new MainConnections();
-        Predictions predictions = new Predictions(store, pool, lifecycle, metrics, b, connections);
+        Predictions predictions = new Predictions(store, pool, lifecycle, metrics, b, connections, settings.place());
         ClosedPeers closedPeers = new ClosedPeers();
         http = new HttpApi(settings, metrics, connections,
                 new ServerStatus(lifecycle, store, metrics, settings, processor, sharedWeights, storeModels),

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * unloaded under a queued or running request.
  */
 final class ModelStore {
-    private static final CompletableFuture<Void> LOADED = CompletableFuture.completedFuture(null);
+    /** A hit's acquire: in memory, no wait for a load. */
+    private static final CompletableFuture<Boolean> HIT = CompletableFuture.completedFuture(false);
 
     private final ModelLoader loader;
     private final ServerMetrics metrics;
@@ -101,28 +102,29 @@ final class ModelStore {
     }
 
     /**
-     * Marks the model in use and completes once it is in memory: at once on a hit; after its load
-     * on a miss (one load however many ask). A load that finds the budget held by models in use
+     * Marks the model in use and completes once it is in memory: at once with false on a hit;
+     * with true after its load on a miss (one load however many ask), so that the answer can say
+     * it waited for a load (X-Model-Load: cold). A load that finds the budget held by models in use
      * waits for one of them to be released, for at most roomWaitMs (then 503). Every acquire is
      * paired with a {@link #release}; uses are counted only under a budget, the only case where a
      * model can be unloaded.
      */
-    CompletableFuture<Void> acquire(DistinctModel s) {
+    CompletableFuture<Boolean> acquire(DistinctModel s) {
         if (budget <= 0 && s.state == DistinctModel.State.LOADED) {
             // nothing is ever unloaded without a budget: no use to count, no lock on the request path
             metrics.modelRequests.labelValues(s.name(), "hit").inc();
-            return LOADED;
+            return HIT;
         }
         return acquireCounted(s);
     }
 
-    private synchronized CompletableFuture<Void> acquireCounted(DistinctModel s) {
+    private synchronized CompletableFuture<Boolean> acquireCounted(DistinctModel s) {
         s.inUse++;
         s.lastUsed = ++clock;
         boolean hit = s.state == DistinctModel.State.LOADED;
         metrics.modelRequests.labelValues(s.name(), hit ? "hit" : "miss").inc();
         if (hit) {
-            return LOADED;
+            return HIT;
         }
         if (s.state == DistinctModel.State.UNLOADED) {
             s.state = DistinctModel.State.LOADING;
@@ -134,7 +136,8 @@ final class ModelStore {
                 timer.schedule(() -> giveUpWaiting(s, mine), roomWaitMs, TimeUnit.MILLISECONDS);
             }
         }
-        return s.loading;
+        // decided here, under the lock: the load may be done before the caller looks at the future
+        return s.loading.thenApply(loaded -> true);
     }
 
     void release(DistinctModel s) {

@@ -102,7 +102,7 @@ final class OpenInferenceApi {
         }
         List<Predictions.Pair> pairs = pairs(request);
         JsonNode id = request.get("id");
-        return predictions.predict(copy, pairs, closedPeers.connected(ctx)).thenAccept(answers -> {
+        return HttpApi.written(ctx, predictions.predict(copy, pairs, closedPeers.connected(ctx)), answers -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("model_name", name);
             if (id != null && id.isTextual()) {

@@ -39,7 +39,7 @@ final class OriginalApi {
         ctx.attribute(ErrorTable.MODEL_LABEL, copy.name);
         RefusalPacing.admit(ctx, () -> predictions.refusal(copy), () -> {
             Predictions.Pair pair = pair(ctx);
-            return predictions.predict(copy, List.of(pair), closedPeers.connected(ctx)).thenAccept(answers -> write(ctx, answers.get(0)));
+            return HttpApi.written(ctx, predictions.predict(copy, List.of(pair), closedPeers.connected(ctx)), answers -> write(ctx, answers.get(0)));
         });
     }
 

@@ -14,14 +14,19 @@ import lib.model.Answer;
 /**
  * The path of one prediction, and all a handler calls: admit it (503 while loading or stopping,
  * when its copy's queue is full or would not answer it within the deadline, before reading the
- * body), acquire its model (loading it first when
- * a memory budget left it out), encode it, compute it on the request thread when a worker's share
- * of the cores is idle and the server is quiet, else queue it for the batcher; bound it by the
- * deadline; release the model. A refusal is a failed future, never a branch in the handler.
+ * body), count it as preferred or foreign (with a catalog), acquire its model (loading it first
+ * when a memory budget left it out, which its answer then says), encode it, compute it on the
+ * request thread when a worker's share of the cores is idle and the server is quiet, else queue it
+ * for the batcher; bound it by the deadline; release the model. A refusal is a failed future,
+ * never a branch in the handler.
  */
 final class Predictions {
     /** A question and its context. */
     record Pair(String question, String context) {
+    }
+
+    /** A request's answers, in order, and whether it waited for its model to be pulled and/or loaded (a cold load). */
+    record Answered(List<Answer> answers, boolean coldLoad) {
     }
 
     private final ModelStore store;
@@ -30,15 +35,18 @@ final class Predictions {
     private final ServerMetrics metrics;
     private final ServerSettings.Batching batching;
     private final IntSupplier mainConnections;
+    private final ServerSettings.Place place;
 
+    /** place: this server's among a catalog's servers, or null (nothing placed, nothing counted by placement). */
     Predictions(ModelStore store, WorkerPool pool, Lifecycle lifecycle, ServerMetrics metrics, ServerSettings.Batching batching,
-                IntSupplier mainConnections) {
+                IntSupplier mainConnections, ServerSettings.Place place) {
         this.store = store;
         this.pool = pool;
         this.lifecycle = lifecycle;
         this.metrics = metrics;
         this.batching = batching;
         this.mainConnections = mainConnections;
+        this.place = place;
     }
 
     /**
@@ -68,11 +76,11 @@ final class Predictions {
 
     /**
      * The answers of the copy's model to the pairs, in order (each pair is one job for the
-     * batcher); failed with a ServerError (503 refusals, 500), a TimeoutException past
+     * batcher), and whether the request waited for the model's load; failed with a ServerError (503 refusals, 500), a TimeoutException past
      * REQUEST_TIMEOUT_MS or ModelQueue.ClientGone. connected tells whether the client is still
      * there: a queued job whose client left is dropped.
      */
-    CompletableFuture<List<Answer>> predict(ModelCopy copy, List<Pair> pairs, BooleanSupplier connected) {
+    CompletableFuture<Answered> predict(ModelCopy copy, List<Pair> pairs, BooleanSupplier connected) {
         ServerError refused = refusal(copy);
         if (refused != null) {
             return CompletableFuture.failedFuture(refused);
@@ -80,12 +88,16 @@ final class Predictions {
         Runnable leave = lifecycle.enter();
         int timeout = batching.requestTimeoutMs();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
-        CompletableFuture<List<Answer>> answers = new CompletableFuture<>();
+        CompletableFuture<Answered> answers = new CompletableFuture<>();
         Thread requestThread = Thread.currentThread();
-        store.acquire(copy.distinct).whenComplete((loaded, failed) -> {
+        if (place != null) {
+            metrics.placement.labelValues(copy.distinct.name(), place.of(copy.distinct.name())).inc();
+        }
+        store.acquire(copy.distinct).whenComplete((cold, failed) -> {
             if (failed != null || answers.isDone()) {
                 store.release(copy.distinct);
-                answers.completeExceptionally(failed != null ? failed : new CancellationException());
+                answers.completeExceptionally(failed instanceof CompletionException && failed.getCause() != null ? failed.getCause()
+                        : failed != null ? failed : new CancellationException());
                 return;
             }
             try {
@@ -102,7 +114,7 @@ final class Predictions {
                     if (e != null) {
                         answers.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
                     } else {
-                        answers.complete(results.stream().map(CompletableFuture::join).toList());
+                        answers.complete(new Answered(results.stream().map(CompletableFuture::join).toList(), cold));
                     }
                 });
             } catch (RuntimeException e) {

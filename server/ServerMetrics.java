@@ -52,6 +52,10 @@ final class ServerMetrics {
     final Counter modelRequests = Counter.builder().name("jdo_model_requests_total")
             .help("Requests by model name and whether the model was in memory (hit) or had to be loaded (miss)")
             .labelNames("model", "result").register(registry);
+    /** Only with a catalog (SERVER_INDEX set): whether the load clients routed each request here by placement. */
+    final Counter placement = Counter.builder().name("jdo_placement_requests_total")
+            .help("Prediction requests by model name and whether this server is one of the model's preferred servers "
+                    + "(preferred) or not (foreign); only with a store's catalog").labelNames("model", "placement").register(registry);
     final Gauge modelMemory = Gauge.builder().name("jdo_model_memory_bytes")
             .help("Bytes of model weights in memory (or being loaded), as counted against the budget").register(registry);
     // the model store (server/StoreModels): per model, what pulling it cost and how often the disk cache had it

@@ -11,7 +11,7 @@ import java.util.Map;
  * server runs unchanged as a process, a container or a pod. NUM_MODELS, POSTPROCESS and QUIET
  * are the original's; the rest are this project's.
  */
-record ServerSettings(Listen listen, Models models, Batching batching, Drain drain, boolean postprocess, boolean quiet) {
+record ServerSettings(Listen listen, Models models, Batching batching, Drain drain, Place place, boolean postprocess, boolean quiet) {
 
     /**
      * Where HTTP listens: PORT and BIND_ADDRESS, PROBE_PORT (-1: none), the largest request body,
@@ -42,6 +42,18 @@ record ServerSettings(Listen listen, Models models, Batching batching, Drain dra
 
     /** SIGTERM: DRAIN_DELAY seconds still serving, then DRAIN_SECONDS for what is queued and running. */
     record Drain(int delaySeconds, int seconds) {
+    }
+
+    /**
+     * This server's place among the servers of a store's catalog: SERVER_INDEX (0-based, as deploy
+     * numbers them) of NUM_SERVERS, each model preferring MODEL_REPLICAS of them. All three or none
+     * (null: no catalog, nothing is placed).
+     */
+    record Place(int index, int servers, int replicas) {
+        /** "preferred" when this server is one of the model's preferred servers (lib/store/Placement, as the load clients route), else "foreign". */
+        String of(String model) {
+            return lib.store.Placement.prefers(model, index, servers, replicas) ? "preferred" : "foreign";
+        }
     }
 
     /** A setting that cannot be used; main prints it as one line and exits with 2. */
@@ -79,8 +91,23 @@ record ServerSettings(Listen listen, Models models, Batching batching, Drain dra
                         integer(env, "MAX_QUEUE", 32, 1, 1_000_000),
                         integer(env, "REQUEST_TIMEOUT_MS", 0, 0, 3_600_000)),
                 new Drain(integer(env, "DRAIN_DELAY", 5, 0, 3600), integer(env, "DRAIN_SECONDS", 20, 0, 3600)),
+                place(env),
                 bool(env, "POSTPROCESS", true),
                 bool(env, "QUIET", false));
+    }
+
+    /** SERVER_INDEX, NUM_SERVERS and MODEL_REPLICAS, or null when none is set. */
+    private static Place place(Map<String, String> env) {
+        List<String> keys = List.of("SERVER_INDEX", "NUM_SERVERS", "MODEL_REPLICAS");
+        long set = keys.stream().filter(k -> env.get(k) != null && !env.get(k).isBlank()).count();
+        if (set == 0) {
+            return null;
+        }
+        if (set < keys.size()) {
+            throw new BadSetting("SERVER_INDEX, NUM_SERVERS and MODEL_REPLICAS place a catalog's models: set all three or none");
+        }
+        int servers = integer(env, "NUM_SERVERS", 1, 1, 100_000);
+        return new Place(integer(env, "SERVER_INDEX", 0, 0, servers - 1), servers, integer(env, "MODEL_REPLICAS", 1, 1, 100_000));
     }
 
     /** MODEL_NAME, or the name the trace folder's metadata.json gives its model. */

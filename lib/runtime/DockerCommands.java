@@ -42,7 +42,7 @@ public final class DockerCommands {
                 "--network", names.network(), "-p", hostPort + ":" + ServerEnv.CONTAINER_PORT));
         argv.addAll(labels(DockerRuntime.SERVER));
         argv.addAll(processorArgs());
-        Map<String, String> env = new LinkedHashMap<>(ServerEnv.env(config, ServerEnv.CONTAINER_PORT, ServerEnv.IMAGE_MODEL_DIR));
+        Map<String, String> env = new LinkedHashMap<>(ServerEnv.env(config, index, ServerEnv.CONTAINER_PORT, ServerEnv.IMAGE_MODEL_DIR));
         argv.addAll(storeAccess(env, index));
         env.forEach((k, v) -> argv.addAll(List.of("-e", k + "=" + v)));
         argv.addAll(storeCredentials());

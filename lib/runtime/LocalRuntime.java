@@ -287,7 +287,7 @@ public final class LocalRuntime extends OrchestratedRuntime {
         public void startServer(int i, int hostPort) {
             Path pack = names.packDir();
             LocalProcess p = LocalRuntime.this.server(i);
-            Map<String, String> env = new LinkedHashMap<>(ServerEnv.env(config, hostPort, pack.resolve(Pack.MODEL_DIR).toString()));
+            Map<String, String> env = new LinkedHashMap<>(ServerEnv.env(config, i, hostPort, pack.resolve(Pack.MODEL_DIR).toString()));
             env.put("BIND_ADDRESS", "127.0.0.1");
             if (env.containsKey("MODEL_CACHE_DIR") && config.get("model_cache_dir").equals("auto")) {
                 // each server its own cache (a cache folder has one owner)

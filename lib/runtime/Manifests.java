@@ -127,7 +127,7 @@ public final class Manifests {
             security.editCapabilities().withAdd("IPC_LOCK").endCapabilities();
         }
         int startupChecks = Math.max(1, config.getInt("deploy_timeout") / 5);
-        Map<String, String> podEnv = podEnv();
+        Map<String, String> podEnv = podEnv(i);
         ContainerBuilder withStore = new ContainerBuilder();
         if (podEnv.containsKey("MODEL_CACHE_DIR")) {
             withStore.addNewVolumeMount().withName(CACHE_VOLUME).withMountPath(podEnv.get("MODEL_CACHE_DIR")).endVolumeMount();
@@ -172,8 +172,8 @@ public final class Manifests {
                 .withPeriodSeconds(period).withFailureThreshold(failures).withTimeoutSeconds(3).build();
     }
 
-    private Map<String, String> podEnv() {
-        Map<String, String> env = new java.util.LinkedHashMap<>(ServerEnv.env(config, ServerEnv.CONTAINER_PORT, ServerEnv.IMAGE_MODEL_DIR));
+    private Map<String, String> podEnv(int index) {
+        Map<String, String> env = new java.util.LinkedHashMap<>(ServerEnv.env(config, index, ServerEnv.CONTAINER_PORT, ServerEnv.IMAGE_MODEL_DIR));
         env.put("PROBE_PORT", Integer.toString(ServerEnv.CONTAINER_PROBE_PORT));
         return env;
     }

@@ -98,12 +98,29 @@ public final class ServerEnv {
         return env;
     }
 
+    /**
+     * With a catalog: the server's index, the number of servers and model_replicas, from which the
+     * server tells the requests the load clients sent it by placement (preferred) from the others
+     * (foreign) with the clients' own function (lib/store/Placement). Each server is started with
+     * its index (kubernetes: one Deployment per server), so no server guesses it from a host name.
+     */
+    static Map<String, String> placementEnv(Config config, int index) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("SERVER_INDEX", Integer.toString(index));
+        env.put("NUM_SERVERS", config.get("num_servers"));
+        env.put("MODEL_REPLICAS", config.get("model_replicas"));
+        return env;
+    }
+
     /** The AWS SDK's own variables a local process or container takes from the caller: names only, values never written. */
     public static final java.util.List<String> AWS_ENV = java.util.List.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
             "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION");
 
-    /** The server's environment; port and model folder depend on where it runs. */
-    public static Map<String, String> env(Config config, int port, String modelDir) {
+    /**
+     * Server index's environment (0-based, as deploy numbers servers: local process, container and
+     * the Deployment of each pod alike); port and model folder depend on where it runs.
+     */
+    public static Map<String, String> env(Config config, int index, int port, String modelDir) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("NUM_MODELS", config.get("num_models"));
         env.put("POSTPROCESS", config.getBool("postprocess") ? "True" : "False");
@@ -126,6 +143,9 @@ public final class ServerEnv {
         String extras = ModelSet.serverEntries(config, modelDir);
         if (StoreConfig.enabled(config)) {
             env.putAll(storeEnv(config));
+            if (!ModelSet.catalog(config).isEmpty()) {
+                env.putAll(placementEnv(config, index));
+            }
         } else if (!extras.isEmpty()) {
             env.put("MODELS", extras);
         }

@@ -26,7 +26,9 @@ import support.Scripts.Run;
  * A store's catalog end to end on the local runtime: a folder store holding the bundled model and
  * 200 distinct variants of it, two servers with `extra_models=*` under a budget that holds a few
  * of them, the load client's seq asking every model once on its preferred server, and a request
- * for a model on the server it is not placed on (a foreign request) answered all the same.
+ * for a model on the server it is not placed on (a foreign request) answered all the same, marked
+ * as a cold load, and counted by the server as foreign where the seq's were preferred; a short bmk
+ * whose bma tells the cold loads the servers marked from the hits.
  */
 class CatalogCycleTest {
     static final int MODELS = 200;
@@ -92,8 +94,21 @@ class CatalogCycleTest {
         HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/predictions/" + foreign
                 + "?seq_0=what")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, answer.statusCode(), answer.body());
+        assertEquals("cold", answer.headers().firstValue("X-Model-Load").orElse(""), "server 0 had never loaded " + foreign);
         String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
+        // seq sent server 0 each of its models once, by placement; the foreign request is the only other
+        assertEquals(per[0], gauge(metrics, "jdo_placement_requests_total{model=\"v", "placement=\"preferred\""), metrics);
+        assertEquals(1.0, gauge(metrics, "jdo_placement_requests_total{model=\"" + foreign + "\",placement=\"foreign\"}"), metrics);
+        assertEquals(1.0, gauge(metrics, "jdo_placement_requests_total{", "placement=\"foreign\""), metrics);
+        // a short bmk by placement: the servers' X-Model-Load reaches the clients, and bma splits hits from cold loads
+        ok("test.java", "run", "bmk", "-Dbmk_duration=4", "-Dbmk_interval=2", "-Dbmk_warmup=1");
+        Run bma = ok("test.java", "run", "bma");
+        java.util.regex.Matcher split = java.util.regex.Pattern.compile("catalog: hit ratio [0-9.]+ \\((\\d+) of (\\d+) requests")
+                .matcher(bma.stdout());
+        assertTrue(split.find(), bma::toString);
+        // uniform over 100 models a server, of which its budget holds about 8: most requests are cold loads
+        assertTrue(Long.parseLong(split.group(1)) < Long.parseLong(split.group(2)), bma::toString);
         double memory = gauge(metrics, "jdo_model_memory_bytes");
         double budget = gauge(metrics, "jdo_model_memory_budget_bytes");
         assertTrue(budget > 0 && memory <= budget, "memory " + memory + " within the budget " + budget);
@@ -102,6 +117,12 @@ class CatalogCycleTest {
 
     static double gauge(String metrics, String name) {
         return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** The sum of the samples whose line starts with prefix and holds label. */
+    static double gauge(String metrics, String prefix, String label) {
+        return metrics.lines().filter(l -> l.startsWith(prefix) && l.contains(label))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 }

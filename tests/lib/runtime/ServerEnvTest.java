@@ -59,7 +59,7 @@ class ServerEnvTest {
     void everyServingKeyReachesTheServer() {
         Config config = ProjectConfig.load(dir, Map.of(), Map.of("max_batch_size", "8", "max_batch_delay_ms", "3", "max_queue", "50",
                 "request_timeout_ms", "1500", "sequence_bucket", "32", "drain_delay", "7"));
-        Map<String, String> env = ServerEnv.env(config, 8080, "/app/model");
+        Map<String, String> env = ServerEnv.env(config, 0, 8080, "/app/model");
         assertEquals("8", env.get("MAX_BATCH_SIZE"));
         assertEquals("3", env.get("MAX_BATCH_DELAY_MS"));
         assertEquals("50", env.get("MAX_QUEUE"));
@@ -73,19 +73,19 @@ class ServerEnvTest {
     void extraModelsReachTheServerBesideTheModelAndCountInAutoMemory() throws IOException {
         Config config = ProjectConfig.load(dir, Map.of(), Map.of("extra_models", "squad=hf:distilbert-base-cased-distilled-squad*2, mine=bundled",
                 "model_memory_budget", "1Gi", "pinned_models", "tiny-bert-qa"));
-        Map<String, String> env = ServerEnv.env(config, 8080, "/app/model");
+        Map<String, String> env = ServerEnv.env(config, 0, 8080, "/app/model");
         assertEquals("squad=/app/models/squad*2,mine=/app/models/mine*1", env.get("MODELS"));
         assertEquals("1Gi", env.get("MODEL_MEMORY_BUDGET"));
         assertEquals("tiny-bert-qa", env.get("PINNED_MODELS"));
         assertEquals(4, ModelSet.totalCopies(Config.load(config.file(), Map.of("extra_models", "squad=bundled*2,mine=bundled",
                 "num_models", "1"))));
         assertEquals(dir.resolve("build/x/models/mine") + "*1",
-                ServerEnv.env(config, 1, dir.resolve("build/x/model").toString()).get("MODELS").split("=")[2]);
+                ServerEnv.env(config, 0, 1, dir.resolve("build/x/model").toString()).get("MODELS").split("=")[2]);
         // three 540 MB models: the weights count up to the budget (1Gi), not all three
         assertArrayEquals(new long[] {1536, 2304}, ServerMemory.mib(config, MB540, 2 * MB540));
         Config noBudget = ProjectConfig.load(dir, Map.of(), Map.of("extra_models", "b=bundled"));
         assertArrayEquals(new long[] {1600, 2432}, ServerMemory.mib(noBudget, MB540, MB540));
-        assertEquals(null, ServerEnv.env(ProjectConfig.load(dir, Map.of(), Map.of()), 8080, "/app/model").get("MODELS"), "one model: as before");
+        assertEquals(null, ServerEnv.env(ProjectConfig.load(dir, Map.of(), Map.of()), 0, 8080, "/app/model").get("MODELS"), "one model: as before");
     }
 
     @Test
@@ -106,14 +106,14 @@ class ServerEnvTest {
             assertEquals(2, e.exitCode());
         });
         Config budget = ProjectConfig.load(dir, Map.of(), Map.of("model_memory_budget", "lots"));
-        CliError e = org.junit.jupiter.api.Assertions.assertThrows(CliError.class, () -> ServerEnv.env(budget, 8080, "/app/model"));
+        CliError e = org.junit.jupiter.api.Assertions.assertThrows(CliError.class, () -> ServerEnv.env(budget, 0, 8080, "/app/model"));
         assertEquals("model_memory_budget=lots must be a size (2Gi, 1536Mi, bytes) or a share of the memory limit (60%), or empty",
                 e.getMessage());
     }
 
     @Test
     void everyServerGetsTheThreadEnvironmentAndNoThreadCountThatContradictsDjl() {
-        Map<String, String> env = ServerEnv.env(ProjectConfig.load(dir, Map.of(), Map.of()), 8080, "/app/model");
+        Map<String, String> env = ServerEnv.env(ProjectConfig.load(dir, Map.of(), Map.of()), 0, 8080, "/app/model");
         assertEquals("PASSIVE", env.get("OMP_WAIT_POLICY"), "idle OpenMP threads sleep");
         ServerEnv.THREAD_ENV.forEach((k, v) -> assertEquals(v, env.get(k), k));
         // the server sets intra-op threads through DJL (ai.djl.pytorch.num_threads), which PyTorch applies to OpenMP and MKL
