@@ -42,10 +42,12 @@ public final class FleetCommands {
     public enum Fleet {
         SERVERS(new String[] {"Shows the servers, or only server N.", "Follows the logs of all servers (prefixed), or of server N.",
                 "Opens a shell where server N runs.", "Stops and removes the servers."}, null,
-                Runtimes::checkServer, ServingRuntime::deployStatus, ServingRuntime::deployLogs, ServingRuntime::deployExec, ServingRuntime::deployStop),
+                Runtimes::checkServer, ServingRuntime::deployStatus, ServingRuntime::deployLogs, ServingRuntime::deployExec,
+                ServingRuntime::deployStop),
         CLIENTS(new String[] {"Shows the test clients, or only client N.", "Shows the logs of all test clients (prefixed), or of client N.",
                 "Opens a shell in test client N (default 0).", "Stops and removes the test clients."}, "0",
-                Runtimes::checkClient, ServingRuntime::testStatus, ServingRuntime::testLogs, ServingRuntime::testExec, ServingRuntime::testStop);
+                Runtimes::checkClient, ServingRuntime::testStatus, ServingRuntime::testLogs, ServingRuntime::testExec,
+                ServingRuntime::testStop);
 
         private final String[] help;
         /** exec's N when none is given; null: N is required. */
