@@ -16,18 +16,17 @@ import picocli.CommandLine.HelpCommand;
         description = {"Builds the base for the configured processor (with no sub-command).",
                 "local: resolves and caches the engine's native library; docker, kubernetes: the base image."})
 public class build extends ImageStepCommand {
-    public build() {
-        super(Images.Kind.BASE);
-    }
-
     @Override
     public Integer call() {
         if (config().runtime().equals("local")) {
             LocalBase.prepare(config());
-            return 0;
         }
-        new Images(config()).build(Images.Kind.BASE);
-        return 0;
+        return buildImage();
+    }
+
+    @Override
+    protected Images.Kind image() {
+        return Images.Kind.BASE;
     }
 
     public static void main(String... args) {

@@ -3,7 +3,7 @@
 // short-lived, and so is javac: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/cli/Cli.java lib/cli/CliError.java lib/cli/Console.java lib/runtime/KubernetesRuntime.java lib/runtime/Prepull.java lib/config/ProcessorDefaults.java lib/runtime/Runtimes.java lib/step/StepCommand.java
+//SOURCES lib/cli/Cli.java lib/cli/CliError.java lib/cli/Console.java lib/runtime/KubernetesRuntime.java lib/runtime/Prepull.java lib/config/ProcessorDefaults.java lib/runtime/Runtimes.java lib/step/StepCommand.java lib/step/FleetCommands.java
 //SOURCES lib/image/ModelSet.java lib/store/StoreCatalog.java lib/store/StoreConfig.java
 
 import java.nio.file.Path;
@@ -17,11 +17,13 @@ import lib.runtime.Runtimes;
 import lib.image.ModelSet;
 import lib.store.StoreCatalog;
 import lib.store.StoreConfig;
+import lib.step.FleetCommands;
 import lib.step.StepCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "deploy.java", subcommands = HelpCommand.class,
         description = {"Deploys and manages the model servers on the configured runtime (local, docker or kubernetes).",
@@ -42,12 +44,15 @@ public class deploy extends StepCommand {
         return 0;
     }
 
-    @Command(name = "status", description = "Shows the servers, or only server N.")
-    int status(@Parameters(paramLabel = "N", arity = "0..1") Integer n) {
-        Integer index = Runtimes.checkServer(config(), n);
-        Runtimes.of(config()).deployStatus(index);
+    /** status, logs, exec and stop of the servers; status adds each server's share of a store's catalog. */
+    @Spec
+    void fleet(CommandSpec spec) {
+        FleetCommands.add(this, spec, FleetCommands.Fleet.SERVERS, this::catalogShare);
+    }
+
+    /** The catalog's placement, from the same function the load clients route by. */
+    private void catalogShare(Integer index) {
         if (StoreConfig.enabled(config()) && !ModelSet.catalog(config()).isEmpty()) {
-            // the catalog's placement, from the same function the load clients route by
             int[] perServer = StoreCatalog.read(config(), ModelSet.catalog(config()), ModelSet.names(config())).modelsPerServer();
             for (int s = 0; s < perServer.length; s++) {
                 if (index == null || index == s) {
@@ -55,28 +60,6 @@ public class deploy extends StepCommand {
                 }
             }
         }
-        return 0;
-    }
-
-    @Command(name = "logs", description = "Follows the logs of all servers (prefixed), or of server N.")
-    int logs(@Parameters(paramLabel = "N", arity = "0..1") Integer n,
-             @Option(names = "--no-follow", description = "Print what is there and exit") boolean noFollow) {
-        Integer index = Runtimes.checkServer(config(), n);
-        Runtimes.of(config()).deployLogs(index, !noFollow);
-        return 0;
-    }
-
-    @Command(name = "exec", description = "Opens a shell where server N runs.")
-    int exec(@Parameters(paramLabel = "N") int n) {
-        Integer index = Runtimes.checkServer(config(), n);
-        Runtimes.of(config()).deployExec(index);
-        return 0;
-    }
-
-    @Command(name = "stop", description = "Stops and removes the servers.")
-    int stop() {
-        Runtimes.of(config()).deployStop();
-        return 0;
     }
 
     @Command(name = "models", description = {"With model_store: the models the servers serve, read from the store's index "

@@ -21,10 +21,6 @@ import picocli.CommandLine.HelpCommand;
         description = {"Packs the model server with the traced model and its configuration (with no sub-command).",
                 "local: a folder under build/; docker, kubernetes: the model image FROM the base image."})
 public class pack extends ImageStepCommand {
-    public pack() {
-        super(Images.Kind.MODEL);
-    }
-
     @Override
     public Integer call() {
         List<String> extras = ModelSet.extras(config()).stream().map(ModelSet.Extra::name).toList();
@@ -32,11 +28,7 @@ public class pack extends ImageStepCommand {
                 lib.config.Artifacts.SERVER_SOURCE);
         Path dir = Pack.assemble(config());
         Console.info("packed into %s (model-server.jar, model/, models/, config.properties)", dir);
-        if (config().runtime().equals("local")) {
-            return 0;
-        }
-        new Images(config()).build(Images.Kind.MODEL);
-        return 0;
+        return buildImage();
     }
 
     /** With model_store set, push first publishes the traced models to the store and packs the server without them. */
@@ -47,6 +39,11 @@ public class pack extends ImageStepCommand {
             Path dir = Pack.assemble(config());
             Console.info("packed the server without models into %s: servers pull them from %s", dir, config().get("model_store"));
         }
+    }
+
+    @Override
+    protected Images.Kind image() {
+        return Images.Kind.MODEL;
     }
 
     public static void main(String... args) {

@@ -3,20 +3,22 @@
 // short-lived, and so is javac: the quick compiler and collector start faster (docs/benchmarks.md)
 //JAVA_OPTIONS --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -XX:TieredStopAtLevel=1 -XX:+UseSerialGC
 //JAVAC_OPTIONS -J-XX:TieredStopAtLevel=1 -J-XX:+UseSerialGC
-//SOURCES lib/config/Artifacts.java lib/report/BenchmarkReport.java lib/cli/Cli.java lib/cli/CliError.java lib/cli/Console.java lib/step/ImageStepCommand.java lib/image/Images.java lib/runtime/Runtimes.java
+//SOURCES lib/config/Artifacts.java lib/report/BenchmarkReport.java lib/cli/Cli.java lib/cli/CliError.java lib/cli/Console.java lib/step/ImageStepCommand.java lib/image/Images.java lib/runtime/Runtimes.java lib/step/FleetCommands.java
 
 import lib.config.Artifacts;
 import lib.report.BenchmarkReport;
 import lib.cli.Console;
 import lib.cli.Cli;
 import lib.cli.CliError;
+import lib.step.FleetCommands;
 import lib.step.ImageStepCommand;
 import lib.image.Images;
 import lib.runtime.Runtimes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "test.java", subcommands = HelpCommand.class,
         description = {"Builds, runs and manages load tests against the deployed model servers.",
@@ -24,18 +26,12 @@ import picocli.CommandLine.Parameters;
                 "bmk (benchmark under load), bma (aggregate the results of finished bmk clients).",
                 "Example: ./test.java run bmk && ./test.java run bma"})
 public class test extends ImageStepCommand {
-    public test() {
-        super(Images.Kind.TEST);
-    }
-
     @Command(name = "build", description = "Builds the test image (local: the client jar).")
     int build() {
         if (config().runtime().equals("local")) {
             Console.step("runtime=local: the test client runs as a jar: %s", Artifacts.clientJar(config()));
-            return 0;
         }
-        new Images(config()).build(Images.Kind.TEST);
-        return 0;
+        return buildImage();
     }
 
     @Command(name = "run", description = "Runs a test in num_test_containers clients (seq, rnd, bmk), aggregates (bma), or starts idle clients.")
@@ -52,32 +48,15 @@ public class test extends ImageStepCommand {
         return 0;
     }
 
-    @Command(name = "status", description = "Shows the test clients, or only client N.")
-    int status(@Parameters(paramLabel = "N", arity = "0..1") Integer n) {
-        Integer index = Runtimes.checkClient(config(), n);
-        Runtimes.of(config()).testStatus(index);
-        return 0;
+    /** status, logs, exec and stop of the test clients. */
+    @Spec
+    void fleet(CommandSpec spec) {
+        FleetCommands.add(this, spec, FleetCommands.Fleet.CLIENTS, index -> { });
     }
 
-    @Command(name = "logs", description = "Shows the logs of all test clients (prefixed), or of client N.")
-    int logs(@Parameters(paramLabel = "N", arity = "0..1") Integer n,
-             @Option(names = "--no-follow", description = "Print what is there and exit") boolean noFollow) {
-        Integer index = Runtimes.checkClient(config(), n);
-        Runtimes.of(config()).testLogs(index, !noFollow);
-        return 0;
-    }
-
-    @Command(name = "exec", description = "Opens a shell in test client N (default 0).")
-    int exec(@Parameters(paramLabel = "N", arity = "0..1", defaultValue = "0") int n) {
-        Integer index = Runtimes.checkClient(config(), n);
-        Runtimes.of(config()).testExec(index);
-        return 0;
-    }
-
-    @Command(name = "stop", description = "Stops and removes the test clients.")
-    int stop() {
-        Runtimes.of(config()).testStop();
-        return 0;
+    @Override
+    protected Images.Kind image() {
+        return Images.Kind.TEST;
     }
 
     public static void main(String... args) {

@@ -1,21 +1,22 @@
 package server;
 
-import java.util.ArrayDeque;
-import java.util.List;
+import lib.model.PredictorPool;
 
 /**
  * One model copy: its endpoint name (model<i>), the distinct model it serves, its queue, and its
- * runners (predictors) while that model is in memory. At most one worker uses a runner at a time,
- * so the number of runners caps how many forwards of this copy run at once.
+ * runners (predictors, in a {@link PredictorPool}) while that model is in memory. At most one
+ * worker uses a runner at a time, so the number of runners caps how many forwards of this copy run
+ * at once.
  */
 final class ModelCopy {
+    private static final PredictorPool<ServedModel.Runner> NONE = new PredictorPool<>(0, () -> null);
+
     final int index;
     final String name;
     final DistinctModel distinct;
     final ModelQueue queue;
     private volatile ServedModel model;
-    private List<ServedModel.Runner> runners = List.of();
-    private final ArrayDeque<ServedModel.Runner> idle = new ArrayDeque<>();
+    private volatile PredictorPool<ServedModel.Runner> runners = NONE;
 
     ModelCopy(int index, DistinctModel distinct, int maxQueue) {
         this.index = index;
@@ -31,33 +32,30 @@ final class ModelCopy {
 
     /** Gives the copy its model and runners once loaded. */
     synchronized void attach(ServedModel loaded, int count) {
-        runners = java.util.stream.Stream.generate(loaded::newRunner).limit(count).toList();
-        idle.clear();
-        idle.addAll(runners);
         model = loaded;
+        runners = new PredictorPool<>(count, loaded::newRunner);
     }
 
     /** Takes the model away on eviction or shutdown: closes the runners. */
     synchronized void detach() {
         model = null;
-        runners.forEach(ServedModel.Runner::close);
-        runners = List.of();
-        idle.clear();
+        PredictorPool<ServedModel.Runner> old = runners;
+        runners = NONE;
+        old.close();
     }
 
     /** How many forwards of this copy may run at once (0 while its model is not in memory). */
-    synchronized int runnerCount() {
+    int runnerCount() {
         return runners.size();
     }
 
     /** A free runner, or null when every one is busy (its worker requeues the copy when done). */
-    synchronized ServedModel.Runner lease() {
-        return idle.pollFirst();
+    ServedModel.Runner lease() {
+        return runners.poll();
     }
 
-    synchronized void release(ServedModel.Runner runner) {
-        if (runners.contains(runner)) {
-            idle.addFirst(runner);
-        }
+    /** Gives a leased runner back; one leased before a detach is dropped. */
+    void release(ServedModel.Runner runner) {
+        runners.release(runner);
     }
 }

@@ -15,7 +15,7 @@
 //SOURCES ModelLoader.java DjlLoader.java ModelFolder.java MemoryBudget.java ClosedPeers.java MainConnections.java NativeHeap.java
 //SOURCES ServerSettings.java ServerMetrics.java ServerError.java Log.java Refusals.java RefusalPacing.java StoreModels.java ../lib/store/ModelStores.java ../lib/store/Placement.java
 //SOURCES ../lib/model/ModelSpec.java ../lib/model/TorchEngine.java ../lib/model/Answer.java ../lib/model/ModelException.java ../lib/model/LoadedModel.java
-//SOURCES ../lib/model/QaBatch.java ../lib/model/QaCodec.java ../lib/config/ByteSize.java ../lib/model/ModelEntries.java
+//SOURCES ../lib/model/QaBatch.java ../lib/model/QaCodec.java ../lib/config/ByteSize.java ../lib/model/ModelEntries.java ../lib/model/PredictorPool.java
 package server;
 
 import java.util.Map;

@@ -6,7 +6,7 @@ import com.sun.jna.NativeLibrary;
 /**
  * Gives the native memory that loads and unloads freed back to the OS. glibc keeps what a thread
  * frees in that thread's malloc arena, and every server runs with an arena per thread
- * (lib/runtime/Servers.THREAD_ENV), so without this the pages a load or an unload freed would stay held,
+ * (lib/runtime/ServerEnv.THREAD_ENV), so without this the pages a load or an unload freed would stay held,
  * spread over many arenas. glibc's malloc_trim(0) releases the free pages of every arena. Where
  * the C library is not glibc (musl, macOS) there is no malloc_trim, and nothing is done.
  */

@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The server's settings, from its environment only (lib/runtime/Servers.env writes them), so the same
+ * The server's settings, from its environment only (lib/runtime/ServerEnv.env writes them), so the same
  * server runs unchanged as a process, a container or a pod. NUM_MODELS, POSTPROCESS and QUIET
  * are the original's; the rest are this project's.
  */

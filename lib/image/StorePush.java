@@ -1,6 +1,6 @@
 package lib.image;
 
-//SOURCES ../cli/Console.java ModelSet.java ../store/StoreConfig.java ../store/Publisher.java
+//SOURCES ../cli/Console.java ModelSet.java ../store/StoreConfig.java ../store/Publisher.java ../config/Names.java
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,31 +1,31 @@
 package lib.model;
 
-//SOURCES Answer.java LoadedModel.java ModelException.java ModelSpec.java QaBatch.java QaCodec.java TorchEngine.java
+//SOURCES Answer.java LoadedModel.java ModelException.java ModelSpec.java PredictorPool.java QaBatch.java QaCodec.java TorchEngine.java
 
 import ai.djl.inference.Predictor;
 import ai.djl.translate.TranslateException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.function.Function;
 
 /**
  * A TorchScript question-answering model (a traced BertForQuestionAnswering, or the bundled
- * tiny-bert-qa) loaded with a pool of predictors on its shared weights, answering one pair per call
- * from any thread (the trace check, the benchmarks' in-process ceiling). Tokenizing and decoding
- * run outside the predictor lease.
+ * tiny-bert-qa) loaded with a {@link PredictorPool} on its shared weights, answering one pair per
+ * call from any thread (the trace check, the benchmarks' in-process ceiling). Tokenizing and
+ * decoding run outside the predictor lease.
  */
 public final class QaModel implements AutoCloseable {
     private final LoadedModel model;
-    private final List<Predictor<QaBatch, QaBatch.Logits>> predictors;
-    private final BlockingQueue<Predictor<QaBatch, QaBatch.Logits>> idle;
+    private final PredictorPool<Predictor<QaBatch, QaBatch.Logits>> predictors;
     private volatile boolean closed;
 
-    QaModel(LoadedModel model, List<Predictor<QaBatch, QaBatch.Logits>> predictors) {
+    private QaModel(LoadedModel model, int predictors) {
         this.model = model;
-        this.predictors = List.copyOf(predictors);
-        this.idle = new ArrayBlockingQueue<>(predictors.size(), false, predictors);
+        try {
+            this.predictors = new PredictorPool<>(predictors, model::newPredictor);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     /** Loads the model with one predictor per available processor. */
@@ -46,12 +46,7 @@ public final class QaModel implements AutoCloseable {
         if (predictors < 1) {
             throw new IllegalArgumentException("predictors must be at least 1, not " + predictors);
         }
-        LoadedModel model = LoadedModel.load(spec, bucket);
-        List<Predictor<QaBatch, QaBatch.Logits>> created = new ArrayList<>();
-        for (int i = 0; i < predictors; i++) {
-            created.add(model.newPredictor());
-        }
-        return new QaModel(model, created);
+        return new QaModel(LoadedModel.load(spec, bucket), predictors);
     }
 
     public ModelSpec spec() {
@@ -100,7 +95,7 @@ public final class QaModel implements AutoCloseable {
         }
         Predictor<QaBatch, QaBatch.Logits> p;
         try {
-            p = idle.take();
+            p = predictors.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ModelException("interrupted waiting for a predictor of " + model.spec().modelFile(), e);
@@ -108,7 +103,7 @@ public final class QaModel implements AutoCloseable {
         try {
             return work.apply(p);
         } finally {
-            idle.add(p);
+            predictors.release(p);
         }
     }
 
@@ -118,7 +113,7 @@ public final class QaModel implements AutoCloseable {
             return;
         }
         closed = true;
-        predictors.forEach(Predictor::close);
+        predictors.close();
         model.close();
     }
 }

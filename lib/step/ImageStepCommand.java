@@ -15,25 +15,30 @@ import picocli.CommandLine.Spec;
  * 4.7 calls a mixin's sub-command methods on the command object instead of the mixin.
  */
 public abstract class ImageStepCommand extends StepCommand {
-    private final Images.Kind image;
-
-    protected ImageStepCommand(Images.Kind image) {
-        this.image = image;
-    }
+    /** The image this script builds, pushes and pulls. */
+    protected abstract Images.Kind image();
 
     /** Names this script's image in the help of push and pull. */
     @Spec
     void describeTransfers(CommandSpec command) {
         command.subcommands().get("push").getCommandSpec().usageMessage()
-                .description("Pushes the " + image.what + " to the registry (ECR: creates the repository when missing).");
-        command.subcommands().get("pull").getCommandSpec().usageMessage().description("Pulls the " + image.what + " from the registry.");
+                .description("Pushes the " + image().what + " to the registry (ECR: creates the repository when missing).");
+        command.subcommands().get("pull").getCommandSpec().usageMessage().description("Pulls the " + image().what + " from the registry.");
+    }
+
+    /** Builds this script's image, which runtime=local does without (build and pack prepare what it runs instead). */
+    protected int buildImage() {
+        if (!config().runtime().equals("local")) {
+            new Images(config()).build(image());
+        }
+        return 0;
     }
 
     @Command(name = "push", description = "Pushes this script's image to the registry.")
     int push() {
         pushModels();
         if (!noImagesLocally("push")) {
-            new Images(config()).push(image);
+            new Images(config()).push(image());
         }
         return 0;
     }
@@ -45,7 +50,7 @@ public abstract class ImageStepCommand extends StepCommand {
     @Command(name = "pull", description = "Pulls this script's image from the registry.")
     int pull() {
         if (!noImagesLocally("pull")) {
-            new Images(config()).pull(image);
+            new Images(config()).pull(image());
         }
         return 0;
     }
