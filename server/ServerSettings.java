@@ -106,8 +106,13 @@ record ServerSettings(Listen listen, Models models, Batching batching, Drain dra
         if (set < keys.size()) {
             throw new BadSetting("SERVER_INDEX, NUM_SERVERS and MODEL_REPLICAS place a catalog's models: set all three or none");
         }
-        int servers = integer(env, "NUM_SERVERS", 1, 1, 100_000);
-        return new Place(integer(env, "SERVER_INDEX", 0, 0, servers - 1), servers, integer(env, "MODEL_REPLICAS", 1, 1, 100_000));
+        int servers = required(env, "NUM_SERVERS", 1, 100_000);
+        return new Place(required(env, "SERVER_INDEX", 0, servers - 1), servers, required(env, "MODEL_REPLICAS", 1, 100_000));
+    }
+
+    /** A variable whose presence is checked already (no default: docs/server.md has no row for it), in [min, max]. */
+    private static int required(Map<String, String> env, String key, int min, int max) {
+        return integer(env, key, min, min, max);
     }
 
     /** MODEL_NAME, or the name the trace folder's metadata.json gives its model. */
