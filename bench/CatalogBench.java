@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,9 +30,9 @@ import org.HdrHistogram.Histogram;
  *
  * Phases take turns (placement, random) for each popularity, `rounds` times, each after a warm-up
  * of `seconds`/2 (the caches filled by the phase before are the next one's start). A request is a
- * hit or a cold load by the servers' own count (jdo_model_requests_total{result}); its latency is
- * classified by a mirror of each server's LRU (equal-sized models, `fit` of them), whose hit
- * count is printed beside the servers' so that the two can be compared.
+ * hit or a cold load by the servers' own count (jdo_model_requests_total{result}), and its latency
+ * is counted as a cold load's when its answer says so (X-Model-Load: cold); the servers know their
+ * place (SERVER_INDEX of NUM_SERVERS, MODEL_REPLICAS) and count preferred and foreign requests.
  */
 public final class CatalogBench {
     record Server(String url, long pid) {
@@ -64,8 +63,13 @@ public final class CatalogBench {
             names.add("v" + i);
         }
         Map<String, String> env = new HashMap<>(Map.of("NUM_MODELS", "1", "MODEL_NAME", "base", "MODELS", String.join(",", entries),
-                "MODEL_MEMORY_BUDGET", Long.toString(budget), "PREDICTORS_PER_MODEL", "1", "MAX_QUEUE", "1000"));
-        BenchSupport.server(base, env, (url0, pid0) -> BenchSupport.server(base, env, (url1, pid1) -> {
+                "MODEL_MEMORY_BUDGET", Long.toString(budget), "PREDICTORS_PER_MODEL", "1", "MAX_QUEUE", "1000",
+                "NUM_SERVERS", "2", "MODEL_REPLICAS", Integer.toString(replicas)));
+        Map<String, String> env0 = new HashMap<>(env);
+        env0.put("SERVER_INDEX", "0");
+        Map<String, String> env1 = new HashMap<>(env);
+        env1.put("SERVER_INDEX", "1");
+        BenchSupport.server(base, env0, (url0, pid0) -> BenchSupport.server(base, env1, (url1, pid1) -> {
             List<Server> servers = List.of(new Server(url0, pid0), new Server(url1, pid1));
             List<String> rows = new ArrayList<>();
             for (int round = 0; round < rounds; round++) {
@@ -77,9 +81,9 @@ public final class CatalogBench {
                 }
             }
             System.out.println();
-            System.out.println("| popularity | routing | requests/s | hit ratio (servers) | hit ratio (mirror) | hit p50 ms | hit p99 ms "
-                    + "| cold p50 ms | cold p99 ms | models in memory | RSS MiB (both) | models in memory per GB RSS |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+            System.out.println("| popularity | routing | requests/s | hit ratio (servers) | hit ratio (answers) | foreign share (servers) "
+                    + "| hit p50 ms | hit p99 ms | cold p50 ms | cold p99 ms | models in memory | RSS MiB (both) | models in memory per GB RSS |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             rows.forEach(System.out::println);
             return null;
         }));
@@ -89,13 +93,13 @@ public final class CatalogBench {
     static String phase(List<Server> servers, List<String> names, double skew, boolean placement, int replicas, int fit, int callers,
                         double seconds) throws Exception {
         Popularity popularity = new Popularity(names.size(), skew);
-        List<Lru> mirrors = List.of(new Lru(fit), new Lru(fit));
         Histogram hits = new Histogram(3_600_000_000L, 3);
         Histogram cold = new Histogram(3_600_000_000L, 3);
         AtomicLong requests = new AtomicLong();
         long warmUntil = System.nanoTime() + (long) (seconds / 2 * 1e9);
         long until = warmUntil + (long) (seconds * 1e9);
         double[][] before = new double[2][];
+        double[][] placedBefore = new double[2][];
         List<Thread> workers = new ArrayList<>();
         Object started = new Object();
         for (int t = 0; t < callers; t++) {
@@ -114,14 +118,15 @@ public final class CatalogBench {
                                 if (before[0] == null) {
                                     before[0] = DensityBench.hitsAndMisses(servers.get(0).url());
                                     before[1] = DensityBench.hitsAndMisses(servers.get(1).url());
+                                    placedBefore[0] = preferredAndForeign(servers.get(0).url());
+                                    placedBefore[1] = preferredAndForeign(servers.get(1).url());
                                 }
                             }
                         }
                         int m = popularity.pick(random);
                         int s = placement ? Placement.preferred(names.get(m), 2, replicas)[random.nextInt(Math.min(2, replicas))]
                                 : random.nextInt(2);
-                        boolean hit = mirrors.get(s).use(m);
-                        BenchSupport.predict(servers.get(s).url() + "/predictions/" + names.get(m) + "?seq_0="
+                        boolean hit = !coldLoad(servers.get(s).url() + "/predictions/" + names.get(m) + "?seq_0="
                                 + BenchSupport.q(QaCodec.SAMPLE_QUESTION));
                         if (measuring) {
                             long micros = (System.nanoTime() - start) / 1000;
@@ -141,10 +146,12 @@ public final class CatalogBench {
         }
         double serverHits = 0;
         double serverAll = 0;
+        double foreign = 0;
         int loaded = 0;
         double rssMib = 0;
         for (int s = 0; s < 2; s++) {
             double[] after = DensityBench.hitsAndMisses(servers.get(s).url());
+            foreign += preferredAndForeign(servers.get(s).url())[1] - placedBefore[s][1];
             serverHits += after[0] - before[s][0];
             serverAll += after[0] - before[s][0] + after[1] - before[s][1];
             for (String line : DensityBench.get(servers.get(s).url() + "/models").split("\\{")) {
@@ -152,29 +159,33 @@ public final class CatalogBench {
             }
             rssMib += BenchSupport.rssKb(servers.get(s).pid()) / 1024.0;
         }
-        return String.format(Locale.ROOT, "| %s | %s | %.1f | %.3f | %.3f | %.1f | %.1f | %.1f | %.1f | %d | %.0f | %.0f |",
+        return String.format(Locale.ROOT, "| %s | %s | %.1f | %.3f | %.3f | %.3f | %.1f | %.1f | %.1f | %.1f | %d | %.0f | %.0f |",
                 skew == 0 ? "uniform" : "Zipf s=" + skew, placement ? "placement" : "random", requests.get() / seconds,
                 serverHits / Math.max(1, serverAll), (double) hits.getTotalCount() / Math.max(1, requests.get()),
+                foreign / Math.max(1, serverAll),
                 hits.getValueAtPercentile(50) / 1000.0, hits.getValueAtPercentile(99) / 1000.0,
                 cold.getValueAtPercentile(50) / 1000.0, cold.getValueAtPercentile(99) / 1000.0, loaded, rssMib,
                 loaded / (rssMib / 1024));
     }
 
-    /** A mirror of one server's LRU of `capacity` equal-sized models. */
-    static final class Lru {
-        private final LinkedHashMap<Integer, Boolean> order;
-
-        Lru(int capacity) {
-            order = new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Integer, Boolean> eldest) {
-                    return size() > capacity;
-                }
-            };
+    /** Asks for one prediction; whether its answer says it waited for its model's load (X-Model-Load: cold). */
+    static boolean coldLoad(String url) throws Exception {
+        java.net.http.HttpResponse<String> r = BenchSupport.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("status " + r.statusCode() + ": " + r.body());
         }
+        return r.headers().firstValue("X-Model-Load").orElse("").equals("cold");
+    }
 
-        synchronized boolean use(int model) {
-            return order.put(model, Boolean.TRUE) != null;
+    /** The server's preferred and foreign requests so far (jdo_placement_requests_total, all models). */
+    static double[] preferredAndForeign(String url) throws Exception {
+        double[] counts = new double[2];
+        for (String line : DensityBench.get(url + "/metrics").split("\n")) {
+            if (line.startsWith("jdo_placement_requests_total{")) {
+                counts[line.contains("placement=\"preferred\"") ? 0 : 1] += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
         }
+        return counts;
     }
 }
