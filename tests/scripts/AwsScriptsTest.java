@@ -12,6 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import support.AwsStub;
+import support.S3Server;
 import support.Scripts;
 import support.Scripts.Run;
 
@@ -94,6 +96,53 @@ class AwsScriptsTest {
         assertEquals(1, run.exitCode(), run::toString);
         assertTrue(errors(run).startsWith("error: no AWS credentials found: set AWS_PROFILE"), run::toString);
         assertFalse(errors(run).contains("\n"), "one line: " + run);
+    }
+
+    @Test
+    void removeDeletesTheStackThenEmptiesAndDeletesTheBucketProvisionCreatedButNeverOneItDidNot() throws Exception {
+        try (S3Server s3 = S3Server.start()) {
+            for (String bucket : List.of("owned-models", "their-models")) {
+                s3.createBucket(bucket);
+                for (String key : List.of("team/index.json", "team/qa/0123456789ab/qa.pt", "elsewhere/notes.txt")) {
+                    s3.client().putObject(r -> r.bucket(bucket).key(key), software.amazon.awssdk.core.sync.RequestBody.fromString(key));
+                }
+            }
+            for (String bucket : List.of("owned-models", "their-models")) {
+                boolean owned = bucket.startsWith("owned");
+                AwsStub aws = new AwsStub(); // a stub's last answer repeats: one per run
+                // the real SDK clients of the script talk to the stub (CloudFormation) and to s3proxy (S3)
+                Map<String, String> env = Map.of("AWS_ENDPOINT_URL_CLOUDFORMATION", aws.endpoint().toString(),
+                        "AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3Server.SECRET_KEY,
+                        "AWS_SHARED_CREDENTIALS_FILE", dir.resolve("none").toString(), "AWS_CONFIG_FILE", dir.resolve("none").toString(),
+                        "AWS_EC2_METADATA_DISABLED", "true");
+                String stack = "<Stacks><member><StackName>ManagementInstance</StackName><StackId>arn:aws:cloudformation:us-west-2:1:stack/m/1"
+                        + "</StackId><CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><Parameters>"
+                        + "<member><ParameterKey>ModelStoreBucket</ParameterKey><ParameterValue>" + bucket + "</ParameterValue></member>"
+                        + "<member><ParameterKey>CreateModelStoreBucket</ParameterKey><ParameterValue>" + owned + "</ParameterValue></member>"
+                        + "</Parameters><Outputs></Outputs></member></Stacks>";
+                aws.query("ListStacks", "<StackSummaries><member><StackName>ManagementInstance</StackName><StackId>arn:m</StackId>"
+                        + "<CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus></member></StackSummaries>")
+                        .query("DeleteStack", "")
+                        .query("DescribeStacks", stack)
+                        .queryError("DescribeStacks", 400, "ValidationError", "Stack with id ManagementInstance does not exist")
+                        .queryError("DescribeStackEvents", 400, "ValidationError", "Stack with id ManagementInstance does not exist");
+                Run remove = Scripts.run(project, env, 300, "remove.java", "kubernetes", "--yes", "-Dmodel_store=s3://" + bucket + "/team",
+                        "-Ds3_endpoint=" + s3.endpoint());
+                assertEquals(0, remove.exitCode(), remove::toString);
+                assertTrue(aws.requests("DeleteStack").stream().anyMatch(r -> "ManagementInstance".equals(r.param("StackName"))), remove::toString);
+                boolean exists = s3.client().listBuckets().buckets().stream().anyMatch(b -> b.name().equals(bucket));
+                if (owned) {
+                    assertFalse(exists, "the bucket provision created is deleted: " + remove);
+                    assertTrue(remove.stdout().contains("bucket owned-models deleted with its 3 objects"), remove::toString);
+                } else {
+                    assertTrue(exists, "a bucket model_store merely names is kept: " + remove);
+                    assertEquals(3, s3.client().listObjectsV2(r -> r.bucket(bucket)).keyCount(), remove::toString);
+                    assertTrue(remove.stdout().contains("is kept: provision did not create its bucket"), remove::toString);
+                }
+                assertFalse(remove.all().contains(S3Server.SECRET_KEY), "the secret is never printed");
+                aws.close();
+            }
+        }
     }
 
     /** stderr without the launcher's own lines (JBang says when it builds a script). */
