@@ -2,9 +2,11 @@ package server;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
@@ -36,6 +38,8 @@ final class Predictions {
     private final ServerSettings.Batching batching;
     private final IntSupplier mainConnections;
     private final ServerSettings.Place place;
+    /** Each model's placement label, computed once: a server's place does not change while it runs. */
+    private final Map<String, String> placements = new ConcurrentHashMap<>();
 
     /** place: this server's among a catalog's servers, or null (nothing placed, nothing counted by placement). */
     Predictions(ModelStore store, WorkerPool pool, Lifecycle lifecycle, ServerMetrics metrics, ServerSettings.Batching batching,
@@ -91,7 +95,8 @@ final class Predictions {
         CompletableFuture<Answered> answers = new CompletableFuture<>();
         Thread requestThread = Thread.currentThread();
         if (place != null) {
-            metrics.placement.labelValues(copy.distinct.name(), place.of(copy.distinct.name())).inc();
+            String name = copy.distinct.name();
+            metrics.placement.labelValues(name, placements.computeIfAbsent(name, place::of)).inc();
         }
         store.acquire(copy.distinct).whenComplete((cold, failed) -> {
             if (failed != null || answers.isDone()) {

@@ -83,8 +83,13 @@ final class S3Blobs implements Blobs {
 
     @Override
     public Optional<byte[]> read(String key) {
+        return get(key).map(ResponseBytes::asByteArray);
+    }
+
+    /** The object and its response (its ETag), or empty when there is no such object (a missing bucket throws). */
+    private Optional<ResponseBytes<GetObjectResponse>> get(String key) {
         try {
-            return Optional.of(call(key, () -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(prefix + key)).asByteArray()));
+            return Optional.of(call(key, () -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(prefix + key))));
         } catch (StoreException e) {
             if (e.kind() == StoreException.Kind.MISSING && !e.getMessage().startsWith("no bucket")) {
                 return Optional.empty();
@@ -115,15 +120,7 @@ final class S3Blobs implements Blobs {
     @Override
     public boolean update(String key, java.util.function.Function<Optional<byte[]>, byte[]> change) {
         for (int attempt = 1; ; attempt++) {
-            Optional<ResponseBytes<GetObjectResponse>> current;
-            try {
-                current = Optional.of(call(key, () -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(prefix + key))));
-            } catch (StoreException e) {
-                if (e.kind() != StoreException.Kind.MISSING || e.getMessage().startsWith("no bucket")) {
-                    throw e;
-                }
-                current = Optional.empty();
-            }
+            Optional<ResponseBytes<GetObjectResponse>> current = get(key);
             byte[] next = change.apply(current.map(ResponseBytes::asByteArray));
             if (next == null) {
                 return false;
