@@ -87,11 +87,7 @@ public final class DockerCommands {
 
     /** The host folder of server index's cache when model_cache_dir is a folder (not auto, the container's own). */
     Optional<Path> cacheFolder(int index) {
-        String dir = config.get("model_cache_dir").strip();
-        if (!StoreConfig.enabled(config) || dir.equals("auto")) {
-            return Optional.empty();
-        }
-        return Optional.of(Path.of(dir).toAbsolutePath().normalize().resolve(names.server(index)));
+        return ServerEnv.hostCacheFolder(config, names.server(index), null);
     }
 
     /** Whether an endpoint URL names this machine's loopback (localhost, 127.x.x.x, ::1). */

@@ -289,10 +289,8 @@ public final class LocalRuntime extends OrchestratedRuntime {
             LocalProcess p = LocalRuntime.this.server(i);
             Map<String, String> env = new LinkedHashMap<>(ServerEnv.env(config, i, hostPort, pack.resolve(Pack.MODEL_DIR).toString()));
             env.put("BIND_ADDRESS", "127.0.0.1");
-            if (env.containsKey("MODEL_CACHE_DIR") && config.get("model_cache_dir").equals("auto")) {
-                // each server its own cache (a cache folder has one owner)
-                env.put("MODEL_CACHE_DIR", names.stateDir().resolve("model-cache").resolve(p.name()).toString());
-            }
+            ServerEnv.hostCacheFolder(config, p.name(), names.stateDir().resolve("model-cache"))
+                    .ifPresent(cache -> env.put("MODEL_CACHE_DIR", cache.toString()));
             List<String> argv = List.of(java().toString(), "--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true", "-jar",
                     pack.resolve(Pack.SERVER_JAR).toString());
             shell.echo(withEnv(env, argv));

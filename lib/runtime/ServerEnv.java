@@ -112,6 +112,21 @@ public final class ServerEnv {
         return env;
     }
 
+    /**
+     * A server's own cache folder on this machine, one per server (two servers in one folder would
+     * evict each other's files): model_cache_dir/server, or autoRoot/server when model_cache_dir
+     * is auto; empty without a store, or when it is auto and the server keeps its cache in its
+     * container (autoRoot null).
+     */
+    public static java.util.Optional<java.nio.file.Path> hostCacheFolder(Config config, String server, java.nio.file.Path autoRoot) {
+        String dir = config.get("model_cache_dir").strip();
+        if (!StoreConfig.enabled(config) || dir.equals("auto") && autoRoot == null) {
+            return java.util.Optional.empty();
+        }
+        java.nio.file.Path root = dir.equals("auto") ? autoRoot : java.nio.file.Path.of(dir);
+        return java.util.Optional.of(root.toAbsolutePath().normalize().resolve(server));
+    }
+
     /** The AWS SDK's own variables a local process or container takes from the caller: names only, values never written. */
     public static final java.util.List<String> AWS_ENV = java.util.List.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
             "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION");

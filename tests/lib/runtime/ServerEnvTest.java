@@ -56,6 +56,21 @@ class ServerEnvTest {
     }
 
     @Test
+    void eachServerHasACacheFolderOfItsOwnOnThisMachine() {
+        Path auto = dir.resolve("state/model-cache");
+        Config folder = ProjectConfig.load(dir, Map.of(), Map.of("model_store", dir.resolve("store").toString(),
+                "model_cache_dir", dir.resolve("cache").toString()));
+        assertEquals(java.util.Optional.of(dir.resolve("cache/s-0")), ServerEnv.hostCacheFolder(folder, "s-0", auto));
+        assertEquals(java.util.Optional.of(dir.resolve("cache/s-1")), ServerEnv.hostCacheFolder(folder, "s-1", null),
+                "a folder is shared by no two servers, in a container too");
+        Config automatic = ProjectConfig.load(dir, Map.of(), Map.of("model_store", dir.resolve("store").toString()));
+        assertEquals(java.util.Optional.of(auto.resolve("s-0")), ServerEnv.hostCacheFolder(automatic, "s-0", auto));
+        assertEquals(java.util.Optional.empty(), ServerEnv.hostCacheFolder(automatic, "s-0", null), "auto in a container: its own");
+        assertEquals(java.util.Optional.empty(), ServerEnv.hostCacheFolder(ProjectConfig.load(dir, Map.of(), Map.of()), "s-0", auto),
+                "no store, no cache");
+    }
+
+    @Test
     void everyServingKeyReachesTheServer() {
         Config config = ProjectConfig.load(dir, Map.of(), Map.of("max_batch_size", "8", "max_batch_delay_ms", "3", "max_queue", "50",
                 "request_timeout_ms", "1500", "sequence_bucket", "32", "drain_delay", "7"));
